@@ -102,7 +102,11 @@ export interface ElfFinding extends ElfFacts {
 
 export interface ReportSummary {
   derivations: number;
+  /** distinct fixed-output names (how ../shared/corpus/expected.json counts them) */
   fixedOutput: number;
+  /** fixed-output derivations, and the distinct store paths they produce */
+  fixedOutputDerivations: number;
+  fixedOutputPaths: number;
   inputs: number;
   source: number;
   seed: number;

@@ -1,0 +1,138 @@
+/**
+ * Builds a derivation graph by reading `.drv` files straight from a store (or a copy of
+ * one under `--store-root`), so an audit needs no nix binary and no daemon: only read
+ * access to the store, which CI caches and Guix machines both give.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+import type { Derivation, DerivationGraph } from '../graph/model.js';
+import { parseDrv } from './aterm.js';
+
+export const DEFAULT_STORE_DIR = '/nix/store';
+/** Enough reads in flight to hide disk and page-cache latency without exhausting file descriptors. */
+const MAX_IN_FLIGHT = 64;
+
+/** `<32 nix-base-32 chars>-<name>.drv`, the shape of every derivation store path (Nix and Guix). */
+const DRV_BASENAME = /^[0-9abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+\.drv$/;
+
+/** True for something that looks like a derivation store path (`/nix/store/<hash>-<name>.drv`). */
+export function isDrvPath(p: string): boolean {
+  return DRV_BASENAME.test(p.slice(p.lastIndexOf('/') + 1));
+}
+
+export interface ReadDrvOptions {
+  /** treat this directory as the filesystem root: /nix/store/x.drv is read from DIR/nix/store/x.drv */
+  storeRoot?: string;
+  /** the store directory the derivations name, /nix/store by default (Guix: /gnu/store) */
+  storeDir?: string;
+}
+
+/**
+ * A root may be given as the store path or, under `storeRoot`, as the file's real
+ * location; either way the graph names it by its store path.
+ */
+function rootStorePath(root: string, storeDir: string, storeRoot: string | undefined): string {
+  let p = root;
+  if (storeRoot !== undefined) {
+    const prefix = path.resolve(storeRoot);
+    const abs = path.resolve(root);
+    if (abs.startsWith(prefix + path.sep) && abs.slice(prefix.length).startsWith(storeDir + '/')) {
+      p = abs.slice(prefix.length);
+    }
+  }
+  const dir = p.slice(0, p.lastIndexOf('/'));
+  if (dir !== storeDir || !isDrvPath(p)) {
+    throw new InputError(`${root}: not a derivation in the store directory ${storeDir} (expected ${storeDir}/<hash>-<name>.drv)`);
+  }
+  return p;
+}
+
+/**
+ * Read the root derivations and everything they depend on, each file once, breadth first.
+ * A missing or unreadable input is an InputError naming it and the derivation that needs it:
+ * a partial graph would let an unaudited binary through.
+ */
+export async function readDrvGraph(rootDrvPaths: string[], opts: ReadDrvOptions = {}): Promise<DerivationGraph> {
+  const storeDir = (opts.storeDir ?? DEFAULT_STORE_DIR).replace(/\/+$/, '');
+  if (!storeDir.startsWith('/')) {
+    throw new InputError(`store directory '${opts.storeDir}' is not an absolute path`);
+  }
+  const storeRoot = opts.storeRoot;
+  const fsPath = (drvPath: string) => (storeRoot === undefined ? drvPath : path.join(storeRoot, drvPath));
+
+  const roots = [...new Set(rootDrvPaths.map((r) => rootStorePath(r, storeDir, storeRoot)))];
+  if (roots.length === 0) throw new InputError('no derivations given to read');
+
+  const derivations = new Map<string, Derivation>();
+  /** who first asked for each .drv, for the error when it is missing */
+  const referrer = new Map<string, string | null>();
+  const queue: string[] = [];
+  for (const r of roots) {
+    referrer.set(r, null);
+    queue.push(r);
+  }
+
+  const readOne = async (drvPath: string): Promise<void> => {
+    const file = fsPath(drvPath);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const by = referrer.get(drvPath);
+      const reason = code === 'ENOENT' ? 'no such file' : ((e as Error).message ?? String(e));
+      const where = file === drvPath ? file : `${drvPath} (read from ${file})`;
+      throw new InputError(
+        by ? `${where}: ${reason}; it is an input of ${by}` : `${where}: ${reason} (root derivation)`,
+      );
+    }
+    const d = parseDrv(text, drvPath, storeDir, file);
+    derivations.set(drvPath, d);
+    for (const input in d.inputDrvs) {
+      if (!referrer.has(input)) {
+        referrer.set(input, drvPath);
+        queue.push(input);
+      }
+    }
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    let next = 0;
+    let inFlight = 0;
+    let failed = false;
+    const pump = (): void => {
+      if (failed) return;
+      while (inFlight < MAX_IN_FLIGHT && next < queue.length) {
+        inFlight++;
+        readOne(queue[next++]).then(
+          () => {
+            inFlight--;
+            pump();
+          },
+          (e: unknown) => {
+            failed = true;
+            reject(e);
+          },
+        );
+      }
+      if (inFlight === 0 && next === queue.length) resolve();
+    };
+    pump();
+  });
+
+  // Reads finish in whatever order the disk allows; a second, in-memory breadth-first walk
+  // gives the same map order on every run so reports do not churn.
+  const ordered = new Map<string, Derivation>();
+  for (const r of roots) ordered.set(r, derivations.get(r)!);
+  for (const d of ordered.values()) {
+    for (const input in d.inputDrvs) if (!ordered.has(input)) ordered.set(input, derivations.get(input)!);
+  }
+
+  return {
+    storeDir,
+    derivations: ordered,
+    roots,
+    source: { kind: 'aterm', format: 'aterm', detail: storeRoot ?? storeDir },
+  };
+}

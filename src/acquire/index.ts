@@ -1,0 +1,82 @@
+/**
+ * Acquire: from what the user typed to one DerivationGraph.
+ *  --from-json FILE            a saved dump (any Nix JSON version)
+ *  .drv TARGETs                read the ATerm files straight from the store (no nix needed)
+ *  result links, output paths  nix maps them to their derivers, then as above
+ *  -f FILE -A ATTR, flake refs nix instantiates (never builds), then as above
+ * Reading .drv files directly beats `nix show-derivation -r` (see BENCHMARKS.md), so it is
+ * the default whenever the .drv files are readable; `--read-with nix` asks nix instead.
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+import type { DerivationGraph } from '../graph/model.js';
+import { parseNixJson, DEFAULT_STORE_DIR } from '../graph/nix-json.js';
+import { readJsonDump } from './json-file.js';
+import { isDrvPath, readDrvGraph } from './drv-files.js';
+import { detectNix, instantiateFile, resolveToDrvs, showDerivationRecursive, type NixArg } from './nix.js';
+
+export interface AcquireRequest {
+  fromJson?: string;
+  targets: string[];
+  file?: string;
+  attrs: string[];
+  args: [string, string][];
+  argstrs: [string, string][];
+  storeRoot?: string;
+  storeDir?: string;
+  readWith: 'auto' | 'nix' | 'drv';
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const readable = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+export async function acquireGraph(req: AcquireRequest): Promise<DerivationGraph> {
+  const storeDir = (req.storeDir ?? DEFAULT_STORE_DIR).replace(/\/+$/, '');
+  if (req.fromJson) return readJsonDump(req.fromJson, { storeDir });
+
+  const inStore = (p: string) => path.join(req.storeRoot ?? '/', p);
+  const drvTargets = req.file === undefined && req.targets.every((t) => isDrvPath(t.replace(/\/+$/, '')));
+  if (req.storeRoot !== undefined && !drvTargets)
+    throw new InputError('--store-root reads .drv files only: give .drv paths as targets (result links need nix to find their derivers)');
+
+  if (drvTargets && req.readWith !== 'nix') {
+    const roots = req.targets.map((t) => {
+      const abs = path.resolve(req.cwd, t);
+      // a .drv given by its real location under --store-root is named by its store path
+      return req.storeRoot && abs.startsWith(path.resolve(req.storeRoot) + '/') ? abs.slice(path.resolve(req.storeRoot).length) : abs;
+    });
+    for (const r of roots) if (!(await readable(inStore(r)))) throw new InputError(`${inStore(r)}: no such derivation file`);
+    return readDrvGraph(roots, { storeRoot: req.storeRoot, storeDir });
+  }
+
+  const wanted = req.file ?? req.targets.join(' ');
+  const nix = await detectNix(req.env, { cwd: req.cwd, wanted });
+  const trace: string[] = [];
+  let roots: string[];
+  if (req.file !== undefined) {
+    const args: NixArg[] = [
+      ...req.args.map(([name, value]) => ({ kind: 'arg' as const, name, value })),
+      ...req.argstrs.map(([name, value]) => ({ kind: 'argstr' as const, name, value })),
+    ];
+    const r = await instantiateFile(nix, req.file, req.attrs, args);
+    trace.push(r.command);
+    roots = r.drvs;
+  } else {
+    roots = await resolveToDrvs(nix, req.targets, trace);
+  }
+
+  if (req.readWith !== 'nix' && (await Promise.all(roots.map(readable))).every(Boolean)) {
+    const g = await readDrvGraph(roots, { storeDir });
+    g.source = { kind: 'aterm', format: 'aterm', detail: `${trace.join('; ')}; then the .drv files read directly from ${storeDir}` };
+    return g;
+  }
+  const shown = await showDerivationRecursive(nix, roots);
+  trace.push(shown.command);
+  return parseNixJson(shown.json, trace.join('; '), { roots, storeDir, kind: 'nix-command' });
+}

@@ -1,0 +1,77 @@
+/**
+ * From what the user typed to the derivation graph as Nix JSON: either TARGETs (result
+ * links, store paths, .drv files, flake references, freely mixed) or `-f FILE -A ATTR...`
+ * with `--arg`/`--argstr`. Nothing is built: outputs are mapped to their derivers and
+ * expressions are only instantiated.
+ */
+import { InputError } from '../errors.js';
+import {
+  detectNix,
+  instantiateFile,
+  nixStoreDir,
+  resolveToDrvs,
+  showDerivationRecursive,
+  type NixArg,
+} from './nix.js';
+
+export type { NixArg } from './nix.js';
+
+export interface AcquireOptions {
+  /** `-f FILE`: a Nix file (or `<lookup>` path) to instantiate instead of TARGETs */
+  file?: string;
+  /** `-A ATTR`, repeatable; needs `file` */
+  attrs?: string[];
+  /** `--arg NAME EXPR` / `--argstr NAME VALUE`, passed to nix-instantiate; needs `file` */
+  args?: NixArg[];
+  env?: NodeJS.ProcessEnv;
+  /** where relative targets and files are resolved (default: the process's cwd) */
+  cwd?: string;
+}
+
+export interface Acquired {
+  /** JSON text printed by `nix show-derivation --recursive` / `nix derivation show --recursive` */
+  json: string;
+  /** .drv paths the user asked about, in the order given */
+  roots: string[];
+  /** the command lines that ran, `; `-separated, for the report's graph source */
+  detail: string;
+  /** the Nix version that was used */
+  nixVersion: string;
+  /** the store directory nix reported (normally /nix/store), for the JSON reader */
+  storeDir: string;
+}
+
+export async function acquireTargets(targets: string[], opts: AcquireOptions = {}): Promise<Acquired> {
+  const attrs = opts.attrs ?? [];
+  const args = opts.args ?? [];
+  if (opts.file === undefined) {
+    if (attrs.length > 0) throw new InputError('-A ATTR needs -f FILE');
+    if (args.length > 0) throw new InputError(`--${args[0].kind} needs -f FILE`);
+    if (targets.length === 0) {
+      throw new InputError('nothing to scan: give a result link, store path, .drv or flake ref, or -f FILE -A ATTR');
+    }
+  } else if (targets.length > 0) {
+    throw new InputError(`give either TARGETs or -f FILE, not both (got ${targets[0]} and -f ${opts.file})`);
+  }
+
+  const wanted = opts.file !== undefined ? opts.file : targets.join(' ');
+  const nix = await detectNix(opts.env ?? process.env, { cwd: opts.cwd, wanted });
+  const trace: string[] = [];
+  let roots: string[];
+  if (opts.file !== undefined) {
+    const r = await instantiateFile(nix, opts.file, attrs, args);
+    trace.push(r.command);
+    roots = r.drvs;
+  } else {
+    roots = await resolveToDrvs(nix, targets, trace);
+  }
+  const shown = await showDerivationRecursive(nix, roots);
+  trace.push(shown.command);
+  return {
+    json: shown.json,
+    roots,
+    detail: trace.join('; '),
+    nixVersion: nix.version,
+    storeDir: await nixStoreDir(nix),
+  };
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * seedaudit: which binaries did this Nix build trust that were not built from source here?
+ * Exit codes: 0 gate passed, 1 gate failed, 2 usage or input error (one line on stderr).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { InputError, EXIT } from './errors.js';
+import { processIo, type Command, type Io } from './io.js';
+import { VERSION } from './version.js';
+import { scanCommand } from './commands/scan.js';
+
+const USAGE = `seedaudit ${VERSION}: find the binaries a Nix build trusts that were not built from source
+
+Usage:
+  seedaudit scan [TARGET...] [options]     classify every input of a build graph and gate on an allowlist
+      TARGET: result link, output store path, .drv path, flake ref (nixpkgs#hello, .#pkg)
+      -f FILE -A ATTR [--arg N EXPR] [--argstr N V]   instantiate (never build) and scan
+      --from-json FILE|-        a saved 'nix derivation show -r' dump (.gz accepted)
+      --store-root DIR          read .drv files under DIR (DIR/nix/store/...)
+      --store-dir DIR           store directory (default /nix/store; Guix: /gnu/store)
+      --read-with auto|nix|drv  how to read the graph of TARGETs (default auto: .drv files directly)
+      --format FMT              text (default), json
+      --output FILE, -o FILE    write the report to FILE
+      --report FMT:FILE         also write FMT to FILE (repeatable: one scan, many reports)
+      --allowlist FILE          default: ./allowlist.json, else the one shipped with seedaudit
+      --rules PATH              extra rule file or folder (repeatable); same id replaces a built-in rule
+      --fail-on prebuilt|unknown|never   default prebuilt
+      --baseline REPORT.json    fail only on binaries not in an earlier JSON report
+      --today YYYY-MM-DD        date used for allowlist expiry (default: today, UTC)
+      --no-inspect              do not look inside store paths (ELF files, archives)
+      -v, --verbose             list every input in the text report
+      -q, --quiet               no progress and no text report on stdout
+  seedaudit --version | --help
+
+Exit codes: 0 gate passed, 1 gate failed, 2 usage or input error.
+`;
+
+const COMMANDS: Record<string, Command> = {
+  scan: scanCommand,
+};
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      io.stdout(USAGE);
+      return cmd === undefined ? EXIT.inputError : EXIT.pass;
+    }
+    if (cmd === '--version' || cmd === '-V') {
+      io.stdout(`${VERSION}\n`);
+      return EXIT.pass;
+    }
+    const run = COMMANDS[cmd];
+    if (!run) throw new InputError(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; see seedaudit --help)`);
+    return await run(rest, io);
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.stderr(`seedaudit: ${e.message.split('\n')[0]}\n`);
+      return EXIT.inputError;
+    }
+    // A bug: still one line and exit 2, so a CI gate never passes on a crash.
+    const err = e as Error;
+    io.stderr(`seedaudit: internal error: ${err?.message ?? String(e)} (please report; set SEEDAUDIT_DEBUG=1 for a trace)\n`);
+    if (io.env.SEEDAUDIT_DEBUG) io.stderr(`${err?.stack ?? ''}\n`);
+    return EXIT.inputError;
+  }
+}
+
+const invokedDirectly = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = EXIT.inputError;
+    },
+  );
+}

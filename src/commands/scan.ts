@@ -1,0 +1,125 @@
+/**
+ * `seedaudit scan`: acquire the graph, run the pipeline, write the reports, exit with the
+ * gate's verdict (0 pass, 1 gate failed, 2 input error).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError, EXIT } from '../errors.js';
+import type { Command, Io } from '../io.js';
+import { acquireGraph, type AcquireRequest } from '../acquire/index.js';
+import { loadRules } from '../classify/rules.js';
+import { loadAllowlist, resolveAllowlistPath, todayUtc, isDate } from '../gate/allowlist.js';
+import { FAIL_ON } from '../gate/gate.js';
+import { scanGraph } from '../scan.js';
+import { FORMATS, renderReport, type Format } from '../report/formats.js';
+import { isScanReport } from '../report/json.js';
+import type { FailOn, ScanReport } from '../report/schema.js';
+import { makeInspector } from '../inspect/index.js';
+import { parseArgs, one, many, type OptionSpec } from './args.js';
+
+const SPEC: Record<string, OptionSpec> = {
+  'from-json': { arity: 1 },
+  'store-root': { arity: 1 },
+  'store-dir': { arity: 1 },
+  'read-with': { arity: 1, choices: ['auto', 'nix', 'drv'] },
+  file: { arity: 1, short: 'f' },
+  attr: { arity: 1, short: 'A', repeat: true },
+  arg: { arity: 2, repeat: true },
+  argstr: { arity: 2, repeat: true },
+  format: { arity: 1, choices: FORMATS },
+  output: { arity: 1, short: 'o' },
+  report: { arity: 1, repeat: true },
+  allowlist: { arity: 1 },
+  rules: { arity: 1, repeat: true },
+  'fail-on': { arity: 1, choices: FAIL_ON },
+  baseline: { arity: 1 },
+  today: { arity: 1 },
+  'no-inspect': { arity: 0 },
+  verbose: { arity: 0, short: 'v' },
+  quiet: { arity: 0, short: 'q' },
+};
+
+function parseReportSpec(spec: string): { format: Format; file: string } {
+  const colon = spec.indexOf(':');
+  const format = spec.slice(0, colon) as Format;
+  const file = spec.slice(colon + 1);
+  if (colon < 0 || !FORMATS.includes(format) || !file)
+    throw new InputError(`scan: --report takes FORMAT:FILE with FORMAT one of ${FORMATS.join(', ')} (got '${spec}')`);
+  return { format, file };
+}
+
+export function loadBaseline(file: string): ScanReport {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(`baseline ${file}: ${err.code === 'ENOENT' ? 'not found' : err.message}`);
+  }
+  if (!isScanReport(doc)) throw new InputError(`baseline ${file}: not a seedaudit JSON report (schemaVersion 1)`);
+  return doc;
+}
+
+export const scanCommand: Command = async (argv: string[], io: Io) => {
+  const p = parseArgs(argv, SPEC, 'scan');
+  const fromJson = one(p, 'from-json');
+  const file = one(p, 'file');
+  const attrs = many(p, 'attr');
+  if (!fromJson && !file && p.positionals.length === 0)
+    throw new InputError('scan: nothing to scan: give TARGET (result link, store path, .drv, flake ref), -f FILE -A ATTR, or --from-json FILE');
+  if (fromJson && (file || p.positionals.length))
+    throw new InputError('scan: --from-json cannot be combined with targets or -f');
+  if (attrs.length && !file) throw new InputError('scan: -A ATTR needs -f FILE');
+  const today = one(p, 'today') ?? todayUtc();
+  if (!isDate(today)) throw new InputError(`scan: --today must be a date YYYY-MM-DD`);
+  const failOn = (one(p, 'fail-on') ?? 'prebuilt') as FailOn;
+  const reports = many(p, 'report').map(parseReportSpec);
+  const format = (one(p, 'format') ?? 'text') as Format;
+  const output = one(p, 'output');
+
+  // Load everything that can be wrong before the (possibly slow) graph acquisition.
+  const rules = loadRules(many(p, 'rules').map((d) => path.resolve(io.cwd, d)));
+  const allowlist = loadAllowlist(resolveAllowlistPath(one(p, 'allowlist'), io.cwd, existsSync));
+  const baselineFile = one(p, 'baseline');
+  const baseline = baselineFile ? { file: baselineFile, report: loadBaseline(path.resolve(io.cwd, baselineFile)) } : null;
+
+  const req: AcquireRequest = {
+    fromJson: fromJson === undefined ? undefined : fromJson === '-' ? '-' : path.resolve(io.cwd, fromJson),
+    targets: p.positionals,
+    file: file ? path.resolve(io.cwd, file) : undefined,
+    attrs,
+    args: p.pairs.get('arg') ?? [],
+    argstrs: p.pairs.get('argstr') ?? [],
+    storeRoot: one(p, 'store-root'),
+    storeDir: one(p, 'store-dir'),
+    readWith: (one(p, 'read-with') ?? 'auto') as AcquireRequest['readWith'],
+    env: io.env,
+    cwd: io.cwd,
+  };
+  const progress = !p.flags.has('quiet') && io.stderrIsTTY ? (msg: string) => io.stderr(`\r\x1b[2K${msg}`) : undefined;
+  progress?.('seedaudit: reading the derivation graph…');
+  const graph = await acquireGraph(req);
+  progress?.(`seedaudit: classifying ${graph.derivations.size} derivations…`);
+  const inspect = p.flags.has('no-inspect') || fromJson ? undefined : makeInspector({ storeRoot: req.storeRoot, onProgress: progress });
+  const report = await scanGraph(graph, { rules, allowlist, failOn, today, baseline, inspect });
+  progress?.('');
+  if (progress) io.stderr('\r\x1b[2K');
+
+  const color = io.isTTY && !io.env.NO_COLOR && !output;
+  const write = (fmt: Format, target: string | undefined) => {
+    const text = renderReport(fmt, report, { color: target ? false : color, verbose: p.flags.has('verbose') });
+    if (target) {
+      try {
+        writeFileSync(path.resolve(io.cwd, target), text);
+      } catch (e) {
+        throw new InputError(`cannot write ${target}: ${(e as Error).message}`);
+      }
+    } else io.stdout(text);
+  };
+  for (const r of reports) write(r.format, r.file);
+  if (!p.flags.has('quiet') || output) {
+    // with --report alone, stdout still gets the text summary unless --quiet
+    write(format, output);
+  }
+  return report.gate.passed ? EXIT.pass : EXIT.gateFailed;
+};

@@ -1,0 +1,257 @@
+/**
+ * Streaming decoders for the compressors tarballs come in. Each is an async generator of
+ * decompressed chunks that books every byte against the shared Budget and stops when it
+ * runs out, so a decompression bomb costs at most `maxBytes` of work. Returning from the
+ * generator early (the tar walker is done or capped) releases the decoder and the file.
+ *
+ * gzip: node:zlib. xz: xz-decompress (xz-embedded compiled to WebAssembly, driven
+ * through a web ReadableStream). bzip2: unbzip2-stream (pure JS). zstd: fzstd (pure JS,
+ * streaming `Decompress`). None of them is native, so Node 20 and 22 behave the same.
+ */
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createGunzip } from 'node:zlib';
+import type { EventEmitter } from 'node:events';
+import xzDecompress from 'xz-decompress';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import type { Budget } from './reader.js';
+
+export type Compression = 'gzip' | 'xz' | 'bzip2' | 'zstd';
+
+/** A byte range of a file: a whole compressed tarball, or the data.tar member of a .deb. */
+export interface FileRange {
+  path: string;
+  start: number;
+  /** exclusive */
+  end: number;
+}
+
+/** Thrown inside a synchronous decoder callback to stop it once the budget is spent. */
+class BudgetSpent extends Error {}
+
+const INPUT_CHUNK = 64 * 1024;
+
+const openRange = (r: FileRange) =>
+  createReadStream(r.path, {
+    start: r.start,
+    // createReadStream's end is inclusive; an empty range must still read nothing.
+    end: Math.max(r.start, r.end - 1),
+    highWaterMark: INPUT_CHUNK,
+  });
+
+async function* rangeChunks(r: FileRange): AsyncGenerator<Buffer> {
+  if (r.end <= r.start) return;
+  const s = openRange(r);
+  try {
+    for await (const c of s) yield c as Buffer;
+  } finally {
+    s.destroy();
+  }
+}
+
+async function* gunzip(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
+  const src = openRange(r);
+  // 16 KiB output pieces: one input chunk of a bomb inflates at most ~1000:1, and zlib
+  // hands the result over in pieces we can stop between.
+  const z = createGunzip({ chunkSize: 16 * 1024 });
+  src.on('error', (e) => z.destroy(e));
+  src.pipe(z);
+  try {
+    for await (const c of z) {
+      const chunk = c as Buffer;
+      const n = budget.take(chunk.length);
+      if (n > 0) yield chunk.subarray(0, n);
+      if (n < chunk.length) return;
+    }
+  } finally {
+    src.unpipe(z);
+    src.destroy();
+    z.destroy();
+  }
+}
+
+/** A web ReadableStream pulling from a node iterator, one chunk per pull (no read-ahead). */
+const webStreamOf = (it: AsyncIterator<Buffer>): ReadableStream<Uint8Array> =>
+  new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const r = await it.next();
+        if (r.done) controller.close();
+        else controller.enqueue(new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+      },
+      async cancel() {
+        await it.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+
+async function* unxz(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
+  const input = rangeChunks(r);
+  // xz-decompress serialises its WebAssembly contexts behind one lock that is released
+  // only when a stream ends, errors or is cancelled: the finally below always cancels,
+  // otherwise the next .tar.xz in this process would wait forever.
+  const stream = new xzDecompress.XzReadableStream(webStreamOf(input));
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        // xz-decompress fails with a TypeError when the input ends inside a block.
+        const msg = e instanceof TypeError ? 'unexpected end of data' : (e as Error).message;
+        throw new Error(msg);
+      }
+      if (r.done) return;
+      const chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+      const n = budget.take(chunk.length);
+      if (n > 0) yield chunk.subarray(0, n);
+      if (n < chunk.length) return;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    await input.return(undefined);
+  }
+}
+
+/** unbzip2-stream is CommonJS without types: a `through` stream, written synchronously. */
+interface ThroughStream extends EventEmitter {
+  write(data: Buffer): boolean;
+  end(): void;
+}
+const unbzip2Stream = createRequire(import.meta.url)('unbzip2-stream') as () => ThroughStream;
+
+async function* bunzip2(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
+  const bz = unbzip2Stream();
+  let out: Buffer[] = [];
+  let failure: Error | null = null;
+  let spent = false;
+  bz.on('data', (d: Buffer) => {
+    const n = budget.take(d.length);
+    if (n > 0) out.push(d.subarray(0, n));
+    if (n < d.length) {
+      spent = true;
+      // unbzip2-stream decodes every buffered block inside one write(); throwing from
+      // here is the only way to stop it between blocks. It reports the throw as 'error'.
+      throw new BudgetSpent();
+    }
+  });
+  bz.on('error', (e: Error) => {
+    if (!(e instanceof BudgetSpent)) failure = e;
+  });
+  const flush = function* (): Generator<Buffer> {
+    const ready = out;
+    out = [];
+    yield* ready;
+  };
+  const input = rangeChunks(r);
+  try {
+    for await (const c of input) {
+      bz.write(c);
+      yield* flush();
+      if (failure) throw failure;
+      if (spent) return;
+    }
+    bz.end();
+    yield* flush();
+    if (failure) throw failure;
+  } finally {
+    await input.return(undefined);
+  }
+}
+
+async function* unzstd(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
+  let out: Buffer[] = [];
+  let spent = false;
+  const d = new ZstdDecompress((chunk) => {
+    const n = budget.take(chunk.length);
+    if (n > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, n));
+    if (n < chunk.length) {
+      spent = true;
+      // fzstd decodes every block of a pushed chunk in one synchronous call (a few KiB of
+      // RLE blocks can expand to gigabytes); throwing out of the callback stops it.
+      throw new BudgetSpent();
+    }
+  });
+  const push = (chunk: Uint8Array, final: boolean): void => {
+    try {
+      d.push(chunk, final);
+    } catch (e) {
+      if (!(e instanceof BudgetSpent)) throw e;
+    }
+  };
+  const flush = function* (): Generator<Buffer> {
+    const ready = out;
+    out = [];
+    yield* ready;
+  };
+  const input = rangeChunks(r);
+  let first = true;
+  try {
+    for await (const c of input) {
+      if (first) {
+        checkZstdWindow(c);
+        first = false;
+      }
+      push(c, false);
+      yield* flush();
+      if (spent) return;
+    }
+    push(new Uint8Array(0), true);
+    yield* flush();
+  } finally {
+    await input.return(undefined);
+  }
+}
+
+/**
+ * fzstd allocates the frame's whole window up front and copies it once per block, so a
+ * tiny file claiming a 2 GiB window would make it crawl. zstd itself refuses windows over
+ * 128 MiB unless told otherwise (--long / --memory); so do we, for the first frame.
+ */
+const ZSTD_MAX_WINDOW = 128 * 1024 * 1024;
+const checkZstdWindow = (b: Buffer): void => {
+  if (b.length < 6 || b.readUInt32LE(0) !== 0xfd2fb528) return;
+  const fhd = b[4];
+  const singleSegment = (fhd >> 5) & 1;
+  if (singleSegment) {
+    // The window is the frame content size, stored after the optional dictionary id.
+    const dictBytes = [0, 1, 2, 4][fhd & 3];
+    const sizeBytes = [1, 2, 4, 8][fhd >> 6];
+    const at = 5 + dictBytes;
+    if (b.length < at + sizeBytes) return;
+    let size = 0;
+    for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + b[at + i];
+    if (sizeBytes === 2) size += 256;
+    if (size > ZSTD_MAX_WINDOW) throw new Error(`window of ${mib(size)} exceeds the 128 MiB limit`);
+    return;
+  }
+  const wd = b[5];
+  const base = 2 ** (10 + (wd >> 3));
+  const window = base + (base / 8) * (wd & 7);
+  if (window > ZSTD_MAX_WINDOW) throw new Error(`window of ${mib(window)} exceeds the 128 MiB limit`);
+};
+const mib = (n: number): string => `${Math.round(n / 1024 / 1024)} MiB`;
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Prefixes a decoder's errors with the format name, e.g. "gzip: unexpected end of file". */
+async function* labelled(kind: Compression, chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* chunks;
+  } catch (e) {
+    throw new Error(`${kind}: ${messageOf(e)}`);
+  }
+}
+
+const DECODERS: Record<Compression, (r: FileRange, budget: Budget) => AsyncGenerator<Buffer>> = {
+  gzip: gunzip,
+  xz: unxz,
+  bzip2: bunzip2,
+  zstd: unzstd,
+};
+
+/** Decompressed chunks of `r`; a corrupt or truncated input ends in an Error naming the format. */
+export const decompress = (kind: Compression, r: FileRange, budget: Budget): AsyncGenerator<Buffer> =>
+  labelled(kind, DECODERS[kind](r, budget));

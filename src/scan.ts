@@ -1,0 +1,114 @@
+/**
+ * The pipeline from a graph to a report: collect inputs, classify them with the rules,
+ * place them (why is it here), inspect what is in the store, apply the allowlist and
+ * the gate. Acquisition (reading the graph) happens before, rendering after.
+ */
+import type { DerivationGraph } from './graph/model.js';
+import { isFixedOutput } from './graph/model.js';
+import { collectInputs } from './classify/inputs.js';
+import { classifyAll, type ClassifiedInput } from './classify/classify.js';
+import { placeInputs } from './classify/closure.js';
+import type { CompiledRule } from './classify/rules.js';
+import type { Allowlist } from './gate/allowlist.js';
+import { allowlistMatch, baselineKeys, gateStatus, isBinaryClass } from './gate/gate.js';
+import type { ElfFinding, FailOn, ReportInput, ScanReport } from './report/schema.js';
+import { VERSION } from './version.js';
+
+export interface ScanOptions {
+  rules: CompiledRule[];
+  allowlist: Allowlist;
+  failOn: FailOn;
+  /** YYYY-MM-DD, for allowlist expiry */
+  today: string;
+  baseline?: { file: string; report: ScanReport } | null;
+  /**
+   * Look at bytes in the store: refines classified inputs and returns ELF findings.
+   * Absent when nothing is inspected (a saved graph whose paths are not on this machine).
+   */
+  inspect?: (inputs: ClassifiedInput[], graph: DerivationGraph) => Promise<ElfFinding[]>;
+  now?: Date;
+}
+
+export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Promise<ScanReport> {
+  const raw = collectInputs(graph);
+  const classified = classifyAll(raw, opts.rules, graph);
+  const elf = opts.inspect ? await opts.inspect(classified, graph) : [];
+  const placement = placeInputs(graph, raw);
+  const baseline = opts.baseline ? baselineKeys(opts.baseline.report) : null;
+
+  const inputs: ReportInput[] = classified.map((c) => {
+    const match = allowlistMatch(opts.allowlist, c.hash, opts.today);
+    const place = placement.get(c.id)!;
+    const partial = {
+      id: c.id,
+      name: c.name,
+      drv: c.kind === 'fixed-output' ? c.id : null,
+      path: c.path,
+      kind: c.kind,
+      class: c.class,
+      hash: c.hash,
+      hashMode: c.hashMode,
+      urls: c.urls,
+      binary: isBinaryClass(c.class),
+      allowlisted: match !== null && !match.expired,
+      allowlist: match,
+      evidence: c.evidence,
+      via: place.via,
+      roots: place.roots,
+    };
+    return { ...partial, gate: gateStatus(partial, opts.failOn, baseline) };
+  });
+  // binaries first, then by class and name: the order a reviewer reads in
+  const order = { prebuilt: 0, seed: 1, unknown: 2, source: 3 };
+  inputs.sort((a, b) => order[a.class] - order[b.class] || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+
+  const count = (cls: string) => inputs.filter((i) => i.class === cls).length;
+  const failures = [
+    ...inputs.filter((i) => i.gate === 'fail').map((i) => i.id),
+    ...elf.filter((e) => e.gate === 'fail').map((e) => e.path),
+  ];
+  return {
+    schemaVersion: 1,
+    tool: { name: 'seedaudit', version: VERSION },
+    generatedAt: (opts.now ?? new Date()).toISOString(),
+    graph: { ...graph.source, storeDir: graph.storeDir },
+    roots: graph.roots.map((r) => ({ drv: r, name: graph.derivations.get(r)?.name ?? r })),
+    summary: {
+      derivations: graph.derivations.size,
+      ...fixedOutputCounts(graph),
+      inputs: inputs.length,
+      source: count('source'),
+      seed: count('seed'),
+      prebuilt: count('prebuilt'),
+      unknown: count('unknown'),
+      notAllowlisted: inputs.filter((i) => i.binary && !i.allowlisted).length,
+    },
+    inputs,
+    trustBase: graph.roots.map((root) => {
+      const mine = inputs.filter((i) => i.roots.includes(root));
+      return {
+        root,
+        name: graph.derivations.get(root)?.name ?? root,
+        seeds: mine.filter((i) => i.class === 'seed').map((i) => i.id),
+        prebuilt: mine.filter((i) => i.class === 'prebuilt').map((i) => i.id),
+      };
+    }),
+    elf,
+    allowlist: { file: opts.allowlist.file, entries: opts.allowlist.entries.length },
+    gate: {
+      failOn: opts.failOn,
+      passed: failures.length === 0,
+      failures,
+      baseline: opts.baseline?.file ?? null,
+    },
+  };
+}
+
+function fixedOutputCounts(graph: DerivationGraph) {
+  const fods = [...graph.derivations.values()].filter(isFixedOutput);
+  return {
+    fixedOutput: new Set(fods.map((d) => d.name)).size,
+    fixedOutputDerivations: fods.length,
+    fixedOutputPaths: new Set(fods.map((d) => (d.outputs.out ?? Object.values(d.outputs)[0]).path ?? d.drvPath)).size,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * End to end with real Nix: build a package that installs a prebuilt binary release, then
+ * run the built CLI (dist/cli.js) on the result link and on the expression, and check the
+ * verdicts and exit codes a CI job would see.
+ */
+import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
+import { promises as fs, existsSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../helpers.js';
+import {
+  buildMytool,
+  isValidPath,
+  makeTarball,
+  mytoolNix,
+  noNixReason,
+  outputOf,
+  tarballArgs,
+  tempDir,
+} from './nix-fixture.js';
+
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const runCli = (args: string[], cwd = repoRoot): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+
+interface Input {
+  name: string;
+  drv: string | null;
+  path: string | null;
+  kind: string;
+  class: string;
+  hash: string | null;
+  urls: string[];
+  allowlisted: boolean;
+  evidence: Array<{ rule: string; detail: string }>;
+  via: string[];
+}
+
+interface Report {
+  schemaVersion: number;
+  roots: Array<{ drv: string; name: string }>;
+  summary: Record<string, number>;
+  inputs: Input[];
+  gate: { failOn: string; passed: boolean };
+}
+
+const parseReport = (t: Test, r: Run): Report => {
+  try {
+    return JSON.parse(r.stdout) as Report;
+  } catch (e) {
+    t.fail(`stdout is not JSON (${(e as Error).message}); stderr: ${r.stderr}`);
+    throw e;
+  }
+};
+
+const TARBALL = 'mytool-1.0-x86_64-linux.tar.gz';
+const tarballInput = (rep: Report): Input | undefined =>
+  rep.inputs.find((i) => i.kind === 'fixed-output' && i.name === TARBALL);
+const shBuilder = (rep: Report): Input | undefined =>
+  rep.inputs.find((i) => i.kind === 'builder' && (i.path === '/bin/sh' || i.name === '/bin/sh' || i.name === 'sh'));
+
+const writeAllowlist = async (file: string, seeds: unknown[]): Promise<string> => {
+  await fs.writeFile(file, JSON.stringify({ version: 1, seeds }, null, 2));
+  return file;
+};
+
+t.test('seedaudit scan with real Nix', { skip: noNixReason() ?? false }, async (t) => {
+  t.ok(existsSync(cli), `${cli} exists (run tsc first)`);
+  const dir = await tempDir('e2e');
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  const tb = await makeTarball(dir);
+  const link = path.join(dir, 'result');
+  const out = await buildMytool(tb, link);
+  const emptyAllow = await writeAllowlist(path.join(dir, 'allow-empty.json'), []);
+  const allow = await writeAllowlist(path.join(dir, 'allow.json'), [
+    { name: 'mytool', hash: tb.sri, reason: 'vendor binary under review', expires: '2099-01-01' },
+  ]);
+
+  t.test('built result link, empty allowlist: prebuilt tarball fails the gate', async (t) => {
+    const r = await runCli(['scan', link, '--format', 'json', '--allowlist', emptyAllow]);
+    t.equal(r.code, 1, `exit 1; stderr: ${r.stderr}`);
+    const rep = parseReport(t, r);
+    t.equal(rep.schemaVersion, 1);
+    t.equal(rep.roots.length, 1);
+    t.match(rep.roots[0], { drv: /^\/nix\/store\/[a-z0-9]{32}-mytool-1\.0\.drv$/, name: 'mytool-1.0' });
+    t.has(rep.gate, { failOn: 'prebuilt', passed: false });
+
+    const tarball = tarballInput(rep);
+    t.ok(tarball, `an input named ${TARBALL}`);
+    t.equal(tarball?.class, 'prebuilt');
+    t.equal(tarball?.hash, tb.sri, 'SRI hash of the tarball file');
+    t.ok(tarball?.urls.includes(tb.url), 'urls carry the file:// URL');
+    t.equal(tarball?.allowlisted, false);
+    t.ok((tarball?.evidence.length ?? 0) > 0, 'evidence explains the verdict');
+    t.match(tarball?.drv ?? '', /-mytool-1\.0-x86_64-linux\.tar\.gz\.drv$/);
+    t.equal(tarball?.via[0], 'mytool-1.0', 'via starts at the root');
+    t.equal(tarball?.via.at(-1), TARBALL, 'via ends at the input');
+
+    const sh = shBuilder(rep);
+    t.ok(sh, 'the /bin/sh builder is an input of kind builder');
+    t.equal(sh?.class, 'unknown');
+
+    t.ok(rep.summary.prebuilt >= 1, 'summary counts the prebuilt input');
+    t.ok(rep.summary.notAllowlisted >= 1, 'summary counts it as not allowlisted');
+    t.ok(rep.summary.fixedOutput >= 1, 'summary counts the fixed output');
+  });
+
+  t.test('allowlisted by hash: the gate passes; --fail-on unknown still fails on /bin/sh', async (t) => {
+    const r = await runCli(['scan', link, '--format', 'json', '--allowlist', allow]);
+    t.equal(r.code, 0, `exit 0; stderr: ${r.stderr}`);
+    const rep = parseReport(t, r);
+    t.equal(tarballInput(rep)?.allowlisted, true);
+    t.equal(tarballInput(rep)?.class, 'prebuilt', 'allowlisting does not change the class');
+    t.has(rep.gate, { failOn: 'prebuilt', passed: true });
+
+    const u = await runCli(['scan', link, '--format', 'json', '--allowlist', allow, '--fail-on', 'unknown']);
+    t.equal(u.code, 1, `exit 1 under --fail-on unknown; stderr: ${u.stderr}`);
+    t.has(parseReport(t, u).gate, { failOn: 'unknown', passed: false });
+
+    const n = await runCli(['scan', link, '--format', 'json', '--allowlist', emptyAllow, '--fail-on', 'never']);
+    t.equal(n.code, 0, `exit 0 under --fail-on never; stderr: ${n.stderr}`);
+  });
+
+  t.test('same graph from the output path, the .drv, a trailing slash and a relative link', async (t) => {
+    const base = await runCli(['scan', link, '--format', 'json', '--allowlist', emptyAllow]);
+    const roots = parseReport(t, base).roots.map((r) => r.drv);
+    for (const [label, target, cwd] of [
+      ['output path', out, repoRoot],
+      ['.drv path', roots[0], repoRoot],
+      ['trailing slash', `${link}/`, repoRoot],
+      ['relative result link', 'result', dir],
+    ] as const) {
+      const r = await runCli(['scan', target, '--format', 'json', '--allowlist', emptyAllow], cwd);
+      t.equal(r.code, 1, `${label}: exit 1; stderr: ${r.stderr}`);
+      t.same(parseReport(t, r).roots.map((x) => x.drv), roots, `${label}: same root`);
+    }
+  });
+
+  t.test('--output FILE and --format text', async (t) => {
+    const file = path.join(dir, 'report.json');
+    const r = await runCli(['scan', link, '--format', 'json', '--allowlist', emptyAllow, '--output', file]);
+    t.equal(r.code, 1, `stderr: ${r.stderr}`);
+    const rep = JSON.parse(await fs.readFile(file, 'utf8')) as Report;
+    t.equal(tarballInput(rep)?.class, 'prebuilt', 'report written to the file');
+
+    const text = await runCli(['scan', link, '--format', 'text', '--allowlist', emptyAllow]);
+    t.equal(text.code, 1, `stderr: ${text.stderr}`);
+    t.match(text.stdout, TARBALL, 'text report names the tarball');
+  });
+
+  t.test('bad targets exit 2 with one line on stderr', async (t) => {
+    for (const [label, target] of [
+      ['missing path', path.join(dir, 'no-such-result')],
+      ['path outside the store', tb.file],
+    ]) {
+      const r = await runCli(['scan', target, '--allowlist', emptyAllow]);
+      t.equal(r.code, 2, `${label}: exit 2`);
+      t.match(r.stderr, /^seedaudit: .+\n$/, `${label}: one line: ${r.stderr}`);
+      t.equal(r.stderr.trim().split('\n').length, 1, `${label}: exactly one line`);
+    }
+  });
+
+  t.test('-f FILE -A ATTR --argstr: scans the expression without building it', async (t) => {
+    const fresh = await makeTarball(await tempDir('e2e-inst'));
+    t.teardown(() => fs.rm(path.dirname(fresh.file), { recursive: true, force: true }));
+    const r = await runCli([
+      'scan', '-f', mytoolNix, '-A', 'mytool', ...tarballArgs(fresh),
+      '--format', 'json', '--allowlist', emptyAllow,
+    ]);
+    t.equal(r.code, 1, `exit 1; stderr: ${r.stderr}`);
+    const rep = parseReport(t, r);
+    const tarball = tarballInput(rep);
+    t.equal(tarball?.class, 'prebuilt');
+    t.equal(tarball?.hash, fresh.sri);
+    const root = rep.roots[0]?.drv ?? '';
+    t.match(root, /-mytool-1\.0\.drv$/);
+    // Neither the package nor the tarball it would fetch exists: nothing was built or fetched.
+    t.notOk(isValidPath(outputOf(root)), 'package output not built');
+    t.ok(tarball?.drv, 'tarball drv known');
+    if (tarball?.drv) t.notOk(isValidPath(outputOf(tarball.drv)), 'tarball not fetched');
+    t.notOk(existsSync(outputOf(root)), 'no output on disk');
+  });
+});
