@@ -3,6 +3,7 @@
 // Run after `npx tsc -p .`:  node bench/aterm.mjs [runs]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,23 +41,43 @@ try {
     await readDrvGraph([ROOT], { storeRoot: tmp });
     JSON.parse(json);
   }
+  // File reads alone, the way readDrvGraph does them (64 in flight) and synchronously,
+  // to show how much of the total is I/O rather than parsing.
+  const files = texts.map(([p]) => path.join(tmp, p));
+  const readAsync = async () => {
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) await readFile(files[next++], 'utf8');
+    };
+    await Promise.all(Array.from({ length: 64 }, worker));
+  };
+  const readSync = () => files.forEach((f) => readFileSync(f, 'utf8'));
+
   const tGraph = [];
   const tParse = [];
   const tJson = [];
+  const tReadAsync = [];
+  const tReadSync = [];
   for (let i = 0; i < runs; i++) {
     tGraph.push(await time(() => readDrvGraph([ROOT], { storeRoot: tmp })));
     tParse.push(await time(() => texts.forEach(([p, t]) => parseDrv(t, p))));
     tJson.push(await time(() => JSON.parse(json)));
+    tReadAsync.push(await time(readAsync));
+    tReadSync.push(await time(readSync));
   }
   const g = median(tGraph);
   const p = median(tParse);
   const j = median(tJson);
   console.log(`root: ${ROOT}`);
-  console.log(`derivations: ${first.derivations.size}, .drv bytes: ${atermBytes}, JSON bytes: ${Buffer.byteLength(json)}`);
+  console.log(
+    `derivations: ${first.derivations.size}, .drv bytes: ${atermBytes}, JSON bytes: ${Buffer.byteLength(json)}`,
+  );
   console.log(`median of ${runs} runs:`);
   console.log(`  readDrvGraph (read + parse ${first.derivations.size} files): ${g.toFixed(1)} ms`);
   console.log(`  parseDrv only (files already in memory):    ${p.toFixed(1)} ms`);
   console.log(`  JSON.parse of nix.json:                     ${j.toFixed(1)} ms`);
+  console.log(`  reads only, fs.promises.readFile x64:       ${median(tReadAsync).toFixed(1)} ms`);
+  console.log(`  reads only, readFileSync:                   ${median(tReadSync).toFixed(1)} ms`);
   console.log(`  ratio readDrvGraph / JSON.parse: ${(g / j).toFixed(2)}x`);
   console.log(`  ratio parseDrv / JSON.parse:     ${(p / j).toFixed(2)}x`);
 } finally {

@@ -11,13 +11,18 @@
  * else is an InputError naming the file and the byte offset, because a derivation we
  * cannot read must never pass the gate.
  */
-import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { parseHash, toSRI } from '../graph/hash.js';
-import { storePathName, type Derivation, type DerivationOutput, type FixedHash, type HashMethod } from '../graph/model.js';
+import { fixedOutputPath, outputPathName } from '../graph/store-path.js';
+import {
+  storePathName,
+  type Derivation,
+  type DerivationOutput,
+  type FixedHash,
+  type HashMethod,
+} from '../graph/model.js';
 
 const QUOTE = 34; // "
-const BACKSLASH = 92; // \
 const COMMA = 44; // ,
 const LPAREN = 40; // (
 const RPAREN = 41; // )
@@ -28,6 +33,12 @@ const RBRACKET = 93; // ]
 const DYN_DRV_VERSION = 'xp-dyn-drv';
 /** Dynamic-derivation output maps nest one level per `drv^out^out`; real ones are shallow. */
 const MAX_DYN_DEPTH = 64;
+
+/** Messages quote text from the file; control characters would break the one-line error. */
+export const oneLine = (s: string): string =>
+  s.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+/** Quote a value from the file in a message, cut short so a hostile file cannot flood it. */
+const show = (s: string): string => JSON.stringify(s.length > 200 ? s.slice(0, 200) + '…' : s);
 
 /** Output names and env keys come from the file: keep `__proto__` an ordinary key. */
 const dict = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
@@ -49,17 +60,12 @@ class Scanner {
     // Offsets are reported in bytes so `cmp`/`xxd` on the file point at the same place.
     const byte = Buffer.byteLength(this.text.slice(0, Math.min(at, this.len)), 'utf8');
     const where = at >= this.len ? `byte ${byte} (end of file)` : `byte ${byte}`;
-    throw new InputError(`${this.file}: malformed derivation at ${where}: ${what}`);
+    throw new InputError(oneLine(`${this.file}: malformed derivation at ${where}: ${what}`));
   }
 
   expect(code: number): void {
     if (this.text.charCodeAt(this.pos) !== code) this.fail(`expected '${String.fromCharCode(code)}'`);
     this.pos++;
-  }
-
-  expectWord(word: string): void {
-    if (!this.text.startsWith(word, this.pos)) this.fail(`expected '${word}'`);
-    this.pos += word.length;
   }
 
   peek(): number {
@@ -122,7 +128,7 @@ class Scanner {
         this.nextBackslash = bs;
         return out + t.slice(from, close);
       }
-      if (bs + 1 >= this.len) this.fail('unterminated string', bs);
+      // bs < close, so the escaped character exists.
       out += t.slice(from, bs);
       const c = t.charCodeAt(bs + 1);
       out += c === 110 ? '\n' : c === 116 ? '\t' : c === 114 ? '\r' : t[bs + 1];
@@ -153,7 +159,7 @@ function checkStorePath(sc: Scanner, p: string, storeDir: string, what: string, 
     p.charCodeAt(storeDir.length) !== 47 ||
     p.indexOf('/', storeDir.length + 1) !== -1
   ) {
-    sc.fail(`${what} ${JSON.stringify(p)} is not in the store directory ${storeDir} (wrong store directory?)`, at);
+    sc.fail(`${what} ${show(p)} is not in the store directory ${storeDir} (wrong store directory?)`, at);
   }
 }
 
@@ -171,57 +177,7 @@ function splitHashAlgo(s: string): { method: HashMethod; algo: string } {
   return { method: 'flat', algo: s };
 }
 
-// Nix's base-32 alphabet (no e, o, u, t). Kept here rather than taken from graph/hash.ts
-// because a store path must come out byte-exact or every fixed output is rejected.
-const STORE_PATH_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
-
-/** Nix base-32 of the 20-byte compressed hash in a store path (least significant digit last). */
-function nix32(bytes: Buffer): string {
-  let s = '';
-  for (let n = Math.ceil((bytes.length * 8) / 5) - 1; n >= 0; n--) {
-    const b = n * 5;
-    const i = b >> 3;
-    const j = b & 7;
-    const c = (bytes[i] >> j) | (i + 1 < bytes.length ? bytes[i + 1] << (8 - j) : 0);
-    s += STORE_PATH_ALPHABET[c & 0x1f];
-  }
-  return s;
-}
-
-/** Nix's makeStorePath: `<storeDir>/<nix32(compress20(sha256(type:sha256:hex:storeDir:name)))>-<name>`. */
-function makeStorePath(type: string, sha256Hex: string, storeDir: string, name: string): string {
-  const full = createHash('sha256').update(`${type}:sha256:${sha256Hex}:${storeDir}:${name}`).digest();
-  const compressed = Buffer.alloc(20);
-  for (let i = 0; i < full.length; i++) compressed[i % 20] ^= full[i];
-  return `${storeDir}/${nix32(compressed)}-${name}`;
-}
-
-/**
- * The path Nix (and Guix) give a fixed output: it is a function of the hash, so a .drv
- * whose stated path disagrees was edited after evaluation and does not mean what it says.
- */
-export function fixedOutputPath(
-  method: HashMethod,
-  algo: string,
-  hash: Buffer,
-  storeDir: string,
-  name: string,
-): string {
-  const hex = hash.toString('hex');
-  if (method === 'nar' && algo === 'sha256') return makeStorePath('source', hex, storeDir, name);
-  if (method === 'text') return makeStorePath('text', hex, storeDir, name);
-  const prefix = method === 'nar' ? 'r:' : method === 'git' ? 'git:' : '';
-  const inner = createHash('sha256').update(`fixed:out:${prefix}${algo}:${hex}:`).digest('hex');
-  return makeStorePath('output:out', inner, storeDir, name);
-}
-
-function parseOutput(
-  sc: Scanner,
-  drvName: string,
-  outName: string,
-  storeDir: string,
-  at: number,
-): DerivationOutput {
+function parseOutput(sc: Scanner, drvName: string, outName: string, storeDir: string, at: number): DerivationOutput {
   sc.expect(COMMA);
   const pathAt = sc.pos;
   const path = sc.str();
@@ -232,33 +188,35 @@ function parseOutput(
   const hash = sc.str();
   sc.expect(RPAREN);
 
-  if (path !== '') checkStorePath(sc, path, storeDir, `output '${outName}' path`, pathAt);
+  if (path !== '') checkStorePath(sc, path, storeDir, `output ${show(outName)} path`, pathAt);
   if (hashAlgo === '') {
-    if (hash !== '') sc.fail(`output '${outName}' has a hash but no hash algorithm`, algoAt);
+    if (hash !== '') sc.fail(`output ${show(outName)} has a hash but no hash algorithm`, algoAt);
     // input-addressed, or deferred (empty path) until its inputs are built
     return { path: path === '' ? null : path, fixed: null };
   }
   const { method, algo } = splitHashAlgo(hashAlgo);
   if (hash === '' || hash === 'impure') {
     // floating content-addressed or impure: the path is only known after the build
-    if (path !== '') sc.fail(`${hash === '' ? 'floating' : 'impure'} output '${outName}' must not name a path`, pathAt);
+    if (path !== '')
+      sc.fail(`${hash === '' ? 'floating' : 'impure'} output ${show(outName)} must not name a path`, pathAt);
     return { path: null, fixed: null };
   }
-  if (path === '') sc.fail(`fixed output '${outName}' has no path`, pathAt);
+  if (path === '') sc.fail(`fixed output ${show(outName)} has no path`, pathAt);
   let fixed: FixedHash;
   let bytes: Buffer;
   try {
     const parsed = parseHash(hash, algo);
-    if (parsed.algo !== algo) throw new Error(`hash '${hash}' is not a ${algo} hash`);
+    if (parsed.algo !== algo) throw new Error(`hash ${show(hash)} is not a ${algo} hash`);
     bytes = parsed.bytes;
     fixed = { method, algo, sri: toSRI(parsed) };
   } catch (e) {
-    return sc.fail(`output '${outName}': ${(e as Error).message}`, algoAt);
+    return sc.fail(`output ${show(outName)}: ${(e as Error).message.slice(0, 300)}`, algoAt);
   }
-  const outPathName = outName === 'out' ? drvName : `${drvName}-${outName}`;
-  const expected = fixedOutputPath(method, algo, bytes, storeDir, outPathName);
+  // The path is a function of the hash, so a .drv whose stated path disagrees was edited
+  // after evaluation and does not mean what it says (Nix refuses it too).
+  const expected = fixedOutputPath(method, algo, bytes, storeDir, outputPathName(drvName, outName));
   if (expected !== path) {
-    sc.fail(`fixed output '${outName}' path ${path} does not match its hash (expected ${expected})`, at);
+    sc.fail(`fixed output ${show(outName)} path ${show(path)} does not match its hash (expected ${expected})`, at);
   }
   return { path, fixed };
 }
@@ -276,7 +234,7 @@ function parseInputNode(sc: Scanner, dynamicForm: boolean, depth: number): { out
     return sc.fail(
       dynamicForm
         ? "expected '[' or '(' for input outputs"
-        : "expected '[' (nested input outputs need the DrvWithVersion(\"xp-dyn-drv\") form)",
+        : 'expected \'[\' (nested input outputs need the DrvWithVersion("xp-dyn-drv") form)',
     );
   }
   if (depth >= MAX_DYN_DEPTH) sc.fail(`dynamic input outputs nested more than ${MAX_DYN_DEPTH} deep`);
@@ -320,7 +278,7 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
     const versionAt = sc.pos;
     const version = sc.str();
     if (version !== DYN_DRV_VERSION) {
-      sc.fail(`unknown derivation format version ${JSON.stringify(version)} (this reader knows "${DYN_DRV_VERSION}")`, versionAt);
+      sc.fail(`unknown derivation format version ${show(version)} (this reader knows "${DYN_DRV_VERSION}")`, versionAt);
     }
     sc.expect(COMMA);
     dynamicForm = true;
@@ -351,7 +309,7 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
       const at = sc.pos;
       const drv = sc.str();
       checkStorePath(sc, drv, store, 'input derivation', at);
-      if (!drv.endsWith('.drv')) sc.fail(`input derivation ${JSON.stringify(drv)} is not a .drv`, at);
+      if (!drv.endsWith('.drv')) sc.fail(`input derivation ${show(drv)} is not a .drv`, at);
       sc.expect(COMMA);
       const node = parseInputNode(sc, dynamicForm, 0);
       inputDrvs[drv] = node.outputs;

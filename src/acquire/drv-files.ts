@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { Derivation, DerivationGraph } from '../graph/model.js';
-import { parseDrv } from './aterm.js';
+import { oneLine, parseDrv } from './aterm.js';
 
 export const DEFAULT_STORE_DIR = '/nix/store';
 /** Enough reads in flight to hide disk and page-cache latency without exhausting file descriptors. */
@@ -43,7 +43,9 @@ function rootStorePath(root: string, storeDir: string, storeRoot: string | undef
   }
   const dir = p.slice(0, p.lastIndexOf('/'));
   if (dir !== storeDir || !isDrvPath(p)) {
-    throw new InputError(`${root}: not a derivation in the store directory ${storeDir} (expected ${storeDir}/<hash>-<name>.drv)`);
+    throw new InputError(
+      oneLine(`${root}: not a derivation in the store directory ${storeDir} (expected ${storeDir}/<hash>-<name>.drv)`),
+    );
   }
   return p;
 }
@@ -83,8 +85,9 @@ export async function readDrvGraph(rootDrvPaths: string[], opts: ReadDrvOptions 
       const by = referrer.get(drvPath);
       const reason = code === 'ENOENT' ? 'no such file' : ((e as Error).message ?? String(e));
       const where = file === drvPath ? file : `${drvPath} (read from ${file})`;
+      // Input paths come from .drv text and may hold control characters.
       throw new InputError(
-        by ? `${where}: ${reason}; it is an input of ${by}` : `${where}: ${reason} (root derivation)`,
+        oneLine(by ? `${where}: ${reason}; it is an input of ${by}` : `${where}: ${reason} (root derivation)`),
       );
     }
     const d = parseDrv(text, drvPath, storeDir, file);

@@ -14,7 +14,8 @@ import type { DerivationGraph } from '../graph/model.js';
 import { parseNixJson, DEFAULT_STORE_DIR } from '../graph/nix-json.js';
 import { readJsonDump } from './json-file.js';
 import { isDrvPath, readDrvGraph } from './drv-files.js';
-import { detectNix, instantiateFile, resolveToDrvs, showDerivationRecursive, type NixArg } from './nix.js';
+import { nixStoreDir, showDerivationRecursive } from './nix.js';
+import { resolveRoots } from './targets.js';
 
 export interface AcquireRequest {
   fromJson?: string;
@@ -55,28 +56,24 @@ export async function acquireGraph(req: AcquireRequest): Promise<DerivationGraph
     return readDrvGraph(roots, { storeRoot: req.storeRoot, storeDir });
   }
 
-  const wanted = req.file ?? req.targets.join(' ');
-  const nix = await detectNix(req.env, { cwd: req.cwd, wanted });
-  const trace: string[] = [];
-  let roots: string[];
-  if (req.file !== undefined) {
-    const args: NixArg[] = [
+  const { nix, roots, trace } = await resolveRoots(req.targets, {
+    file: req.file,
+    attrs: req.attrs,
+    args: [
       ...req.args.map(([name, value]) => ({ kind: 'arg' as const, name, value })),
       ...req.argstrs.map(([name, value]) => ({ kind: 'argstr' as const, name, value })),
-    ];
-    const r = await instantiateFile(nix, req.file, req.attrs, args);
-    trace.push(r.command);
-    roots = r.drvs;
-  } else {
-    roots = await resolveToDrvs(nix, req.targets, trace);
-  }
+    ],
+    env: req.env,
+    cwd: req.cwd,
+  });
+  const nixStore = req.storeDir ? storeDir : await nixStoreDir(nix);
 
   if (req.readWith !== 'nix' && (await Promise.all(roots.map(readable))).every(Boolean)) {
-    const g = await readDrvGraph(roots, { storeDir });
-    g.source = { kind: 'aterm', format: 'aterm', detail: `${trace.join('; ')}; then the .drv files read directly from ${storeDir}` };
+    const g = await readDrvGraph(roots, { storeDir: nixStore });
+    g.source = { kind: 'aterm', format: 'aterm', detail: `${trace.join('; ')}; then the .drv files read directly from ${nixStore}` };
     return g;
   }
   const shown = await showDerivationRecursive(nix, roots);
   trace.push(shown.command);
-  return parseNixJson(shown.json, trace.join('; '), { roots, storeDir, kind: 'nix-command' });
+  return parseNixJson(shown.json, trace.join('; '), { roots, storeDir: nixStore, kind: 'nix-command' });
 }

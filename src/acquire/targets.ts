@@ -12,6 +12,7 @@ import {
   resolveToDrvs,
   showDerivationRecursive,
   type NixArg,
+  type NixInfo,
 } from './nix.js';
 
 export type { NixArg } from './nix.js';
@@ -41,7 +42,16 @@ export interface Acquired {
   storeDir: string;
 }
 
-export async function acquireTargets(targets: string[], opts: AcquireOptions = {}): Promise<Acquired> {
+export interface Resolved {
+  nix: NixInfo;
+  /** .drv paths the user asked about, in the order given */
+  roots: string[];
+  /** commands run so far, for the report's graph source */
+  trace: string[];
+}
+
+/** Map TARGETs or `-f FILE -A ATTR` to root .drv paths with nix, building nothing. */
+export async function resolveRoots(targets: string[], opts: AcquireOptions = {}): Promise<Resolved> {
   const attrs = opts.attrs ?? [];
   const args = opts.args ?? [];
   if (opts.file === undefined) {
@@ -65,6 +75,12 @@ export async function acquireTargets(targets: string[], opts: AcquireOptions = {
   } else {
     roots = await resolveToDrvs(nix, targets, trace);
   }
+  return { nix, roots, trace };
+}
+
+/** resolveRoots, then the whole graph as JSON from `nix show-derivation -r`. */
+export async function acquireTargets(targets: string[], opts: AcquireOptions = {}): Promise<Acquired> {
+  const { nix, roots, trace } = await resolveRoots(targets, opts);
   const shown = await showDerivationRecursive(nix, roots);
   trace.push(shown.command);
   return {

@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 
 const SIZES: Record<string, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 };
 // Nix's base-32 alphabet omits e, o, u and t.
-const NIX32 = '0123456789abcdfghijklnpqrsvwxyz';
+const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
 
 export interface ParsedHash {
   algo: string;

@@ -9,6 +9,7 @@
  */
 import { InputError } from '../errors.js';
 import { parseHash, toSRI } from './hash.js';
+import { fixedOutputPath, outputPathName } from './store-path.js';
 import {
   findRoots,
   storePathName,
@@ -45,7 +46,7 @@ class Ctx {
 const METHOD_PREFIX: Record<string, HashMethod> = { 'r:': 'nar', 'text:': 'text', 'git:': 'git' };
 const METHODS: Record<string, HashMethod> = { flat: 'flat', nar: 'nar', recursive: 'nar', text: 'text', git: 'git' };
 
-function fixedFrom(ctx: Ctx, o: Json, outName: string): FixedHash | null {
+function fixedFrom(ctx: Ctx, o: Json, outName: string): (FixedHash & { bytes: Buffer }) | null {
   const hash = o.hash;
   if (hash === undefined || hash === '') return null; // floating CA, deferred, impure or input-addressed
   if (typeof hash !== 'string') ctx.fail(`output ${outName}: hash is not a string`);
@@ -67,7 +68,7 @@ function fixedFrom(ctx: Ctx, o: Json, outName: string): FixedHash | null {
   }
   try {
     const parsed = parseHash(hash, algo || undefined);
-    return { method, algo: parsed.algo, sri: toSRI(parsed) };
+    return { method, algo: parsed.algo, sri: toSRI(parsed), bytes: parsed.bytes };
   } catch (e) {
     return ctx.fail(`output ${outName}: ${(e as Error).message}`);
   }
@@ -111,13 +112,17 @@ export function parseDerivationJson(
   const env = d.env === undefined ? {} : d.env;
   if (!isObject(env)) ctx.fail("'env' is not an object");
 
+  const full = ctx.path(drvPath, 'derivation path');
+  const name =
+    typeof d.name === 'string' ? d.name : typeof env.name === 'string' ? env.name : storePathName(full);
   const outputs: Record<string, DerivationOutput> = {};
-  for (const [name, o] of Object.entries(d.outputs)) {
-    if (!isObject(o)) ctx.fail(`output ${name} is not an object`);
-    outputs[name] = {
-      path: typeof o.path === 'string' && o.path !== '' ? ctx.path(o.path, `output ${name} path`) : null,
-      fixed: fixedFrom(ctx, o, name),
-    };
+  for (const [outName, o] of Object.entries(d.outputs)) {
+    if (!isObject(o)) ctx.fail(`output ${outName} is not an object`);
+    const f = fixedFrom(ctx, o, outName);
+    let outPath = typeof o.path === 'string' && o.path !== '' ? ctx.path(o.path, `output ${outName} path`) : null;
+    // v3 and v4 leave out fixed output paths: Nix derives them from the hash and the name
+    if (f && outPath === null) outPath = fixedOutputPath(f.method, f.algo, f.bytes, storeDir, outputPathName(name, outName));
+    outputs[outName] = { path: outPath, fixed: f && { method: f.method, algo: f.algo, sri: f.sri } };
   }
 
   let rawSrcs: unknown;
@@ -159,9 +164,6 @@ export function parseDerivationJson(
     }
   }
 
-  const full = ctx.path(drvPath, 'derivation path');
-  const name =
-    typeof d.name === 'string' ? d.name : typeof env.name === 'string' ? env.name : storePathName(full);
   const drv: Derivation = {
     drvPath: full,
     name,

@@ -214,19 +214,20 @@ const renderTrustSvg = (binaries: ReportInput[]): string => {
     `aria-label="Trust base: from each root to the binaries it trusts" width="${width}" height="${height}" ` +
     `viewBox="${-PAD} ${-PAD} ${width} ${height}"><g class="edges">${edges.join('')}</g>${boxes.join('')}</svg></div>` +
     `<p class="legend"><span class="lg lg-seed"></span> seed <span class="lg lg-prebuilt"></span> prebuilt ` +
-    `<span class="lg lg-unknown"></span> unknown &nbsp; <span class="dot dot-ok"></span> allowlisted ` +
+    `&nbsp; <span class="dot dot-ok"></span> allowlisted ` +
     `<span class="dot dot-expired"></span> allowlist entry expired <span class="dot dot-bad"></span> not allowlisted ` +
-    `&nbsp; <span class="lg lg-folded"></span> folded chain steps (hover for names). Each binary links to its row below.</p>`
+    (nodes.some((n) => n.folded) ? `&nbsp; <span class="lg lg-folded"></span> folded chain steps (hover for names). ` : '') +
+    `Each binary links to its row below.</p>`
   );
 };
 
 // ---------------------------------------------------------------------------------------
 
-const binaryTable = (binaries: ReportInput[]): string => {
-  if (binaries.length === 0) return '<p class="muted">No binary inputs.</p>';
-  const rows = binaries.map(
+/** The detailed table, for binary inputs (`bin-N` rows) and for unknown ones (`unk-N`). */
+const detailTable = (tableId: string, rowPrefix: string, inputs: ReportInput[]): string => {
+  const rows = inputs.map(
     (i, n) =>
-      `<tr id="bin-${n}" class="row-${h(i.gate)}"><td>${classBadge(i.class)}</td>` +
+      `<tr id="${rowPrefix}-${n}" class="row-${h(i.gate)}"><td>${classBadge(i.class)}</td>` +
       `<td><div class="name">${h(i.name)}</div><div class="small muted">${h(i.kind)}</div>` +
       `<div class="small"><code class="path">${h(i.drv ?? i.path ?? i.id)}</code></div></td>` +
       `<td>${gateBadge(i.gate)}<div>${allowCell(i)}</div></td>` +
@@ -234,7 +235,7 @@ const binaryTable = (binaries: ReportInput[]): string => {
       `<td>${evidenceList(i.evidence)}</td><td>${viaChain(i.via)}</td></tr>`,
   );
   return (
-    `<table id="binaries" class="data"><thead><tr><th>Class</th><th>Binary</th><th>Gate / allowlist</th>` +
+    `<table id="${tableId}" class="data detail"><thead><tr><th>Class</th><th>Input</th><th>Gate / allowlist</th>` +
     `<th>Hash and URLs</th><th>Evidence</th><th>Why is it here</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
 };
@@ -310,8 +311,8 @@ table.data{border-collapse:collapse;width:100%;margin:6px 0}
 table.data th,table.data td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 table.data th{background:var(--soft);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 table.data td{overflow-wrap:anywhere}
-#binaries td:nth-child(1){width:86px}#binaries td:nth-child(2){width:18%}#binaries td:nth-child(3){width:15%}
-#binaries td:nth-child(4){width:21%}#binaries td:nth-child(5){width:22%}
+.detail td:nth-child(1){width:86px}.detail td:nth-child(2){width:17%}.detail td:nth-child(3){width:16%}
+.detail td:nth-child(4){width:20%}.detail td:nth-child(5){width:29%}
 #inputs td:nth-child(1){width:86px}#inputs td:nth-child(2){width:90px}#inputs td:nth-child(3){width:24%}
 #inputs td:nth-child(4){width:15%}#inputs td:nth-child(5){width:22%}#inputs td:nth-child(7){width:100px}
 tr.row-fail td:first-child{box-shadow:inset 4px 0 0 var(--pre)}
@@ -408,6 +409,7 @@ export const renderHtml = (report: ScanReport, opts: HtmlOptions = {}): string =
   const binaries = report.inputs
     .filter((i) => i.binary)
     .sort((a, b) => rankGate(a) - rankGate(b) || a.class.localeCompare(b.class) || a.name.localeCompare(b.name));
+  const unknowns = report.inputs.filter((i) => i.class === 'unknown');
   const title = opts.title ?? `seedaudit report: ${report.roots.map((r) => r.name).join(', ') || 'no roots'}`;
   const s = report.summary;
   const g = report.gate;
@@ -462,8 +464,13 @@ ${renderTrustSvg(binaries)}
 </section>
 <section id="binary-inputs">
 <h2>Binary inputs (${binaries.length})</h2>
-${binaryTable(binaries)}
+${binaries.length ? detailTable('binaries', 'bin', binaries) : '<p class="muted">No binary inputs.</p>'}
 </section>
+${unknowns.length ? `<section id="unknown-inputs">
+<h2>Unknown inputs (${unknowns.length})</h2>
+<p class="muted">No rule could tell source from binary for these; a person has to look.${g.failOn === 'unknown' ? '' : ' They fail the gate only with --fail-on unknown.'}</p>
+${detailTable('unknowns', 'unk', unknowns)}
+</section>` : ''}
 <section id="elf-findings">
 <h2>ELF findings (${report.elf.length})</h2>
 ${elfSection(report.elf)}

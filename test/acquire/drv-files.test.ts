@@ -63,16 +63,19 @@ t.test('the .drv files of the corpus read to exactly the graphs Nix printed as J
       t.equal(got.storeDir, '/nix/store');
       t.same([...got.derivations.keys()].sort(), [...want.derivations.keys()].sort(), `${key}: the same derivations`);
       t.equal(got.derivations.size, expected[key].derivations, `${key}: derivation count`);
-      const fods = [...got.derivations.values()].filter(isFixedOutput).length;
-      t.equal(fods, expected[key].fixedOutput, `${key}: fixed-output count`);
-      fixedSeen += fods;
+      const fods = [...got.derivations.values()].filter(isFixedOutput);
+      // expected.json counts fixed-output derivations by name: one fetch reached through
+      // several derivations (e.g. fetchurl with different mirror lists) counts once.
+      t.equal(new Set(fods.map((d) => d.name)).size, expected[key].fixedOutput, `${key}: fixed-output count`);
+      fixedSeen += fods.length;
 
       const differ: string[] = [];
       for (const [p, w] of want.derivations) {
         const g = got.derivations.get(p);
         if (!g || !isDeepStrictEqual(plain(g), plain(w))) differ.push(p);
       }
-      if (differ.length > 0) t.same(plain(got.derivations.get(differ[0])!), plain(want.derivations.get(differ[0])!), differ[0]);
+      if (differ.length > 0)
+        t.same(plain(got.derivations.get(differ[0])!), plain(want.derivations.get(differ[0])!), differ[0]);
       t.same(differ, [], `${key}: all ${want.derivations.size} derivations equal, field by field`);
       graphs++;
     }
@@ -166,8 +169,18 @@ t.test('Guix: a /gnu/store graph read with storeDir /gnu/store', async (t) => {
 
   // The trailing slash a user may type does not matter.
   t.equal((await readDrvGraph([hello], { storeRoot: root, storeDir: g + '/' })).derivations.size, 2);
-  await rejectsInput(t, readDrvGraph([hello], { storeRoot: root }), /not a derivation in the store directory \/nix\/store/, 'default storeDir');
-  await rejectsInput(t, readDrvGraph([hello], { storeRoot: root, storeDir: 'gnu/store' }), /not an absolute path/, 'relative storeDir');
+  await rejectsInput(
+    t,
+    readDrvGraph([hello], { storeRoot: root }),
+    /not a derivation in the store directory \/nix\/store/,
+    'default storeDir',
+  );
+  await rejectsInput(
+    t,
+    readDrvGraph([hello], { storeRoot: root, storeDir: 'gnu/store' }),
+    /not an absolute path/,
+    'relative storeDir',
+  );
 });
 
 t.test('a missing input names itself and who needs it', async (t) => {
@@ -184,14 +197,35 @@ t.test('a missing input names itself and who needs it', async (t) => {
   );
   await rejectsInput(t, readDrvGraph([c], { storeRoot: root }), /no such file \(root derivation\)/, 'missing root');
   await rejectsInput(t, readDrvGraph([], { storeRoot: root }), /no derivations given/, 'no roots');
-  await rejectsInput(t, readDrvGraph(['/nix/store/x.json'], { storeRoot: root }), /not a derivation in the store directory/, 'not a .drv');
+  await rejectsInput(
+    t,
+    readDrvGraph(['/nix/store/x.json'], { storeRoot: root }),
+    /not a derivation in the store directory/,
+    'not a .drv',
+  );
+});
+
+t.test('an input path with a newline is named on one line', async (t) => {
+  const a = `/nix/store/${H('a')}-a.drv`;
+  const root = store({ [a]: `Derive([],[("/nix/store/${H('b')}-b\\n.drv",["out"])],[],"s","b",[],[])` });
+  await rejectsInput(
+    t,
+    readDrvGraph([a], { storeRoot: root }),
+    /-b\\n\.drv.*no such file; it is an input of/,
+    'newline',
+  );
 });
 
 t.test('a parse error in an input names the file that was read', async (t) => {
   const a = `/nix/store/${H('a')}-a.drv`;
   const b = `/nix/store/${H('b')}-b.drv`;
   const root = store({ [a]: `Derive([],[("${b}",["out"])],[],"s","b",[],[])`, [b]: 'Derive([],[' });
-  await rejectsInput(t, readDrvGraph([a], { storeRoot: root }), new RegExp(`^${root}${b}: malformed derivation at byte 11 \\(end of file\\)`), 'parse error');
+  await rejectsInput(
+    t,
+    readDrvGraph([a], { storeRoot: root }),
+    new RegExp(`^${root}${b}: malformed derivation at byte 11 \\(end of file\\)`),
+    'parse error',
+  );
 });
 
 t.test('unreadable files are InputErrors', async (t) => {
@@ -244,5 +278,5 @@ t.test('isDrvPath', async (t) => {
     '',
   ];
   for (const p of yes) t.ok(isDrvPath(p), p);
-  for (const p of no) t.notOk(isDrvPath(p), p);
+  for (const p of no) t.notOk(isDrvPath(p), JSON.stringify(p));
 });

@@ -53,10 +53,11 @@ interface Input {
 
 interface Report {
   schemaVersion: number;
+  graph: { kind: string; format: string; detail: string };
   roots: Array<{ drv: string; name: string }>;
   summary: Record<string, number>;
   inputs: Input[];
-  gate: { failOn: string; passed: boolean };
+  gate: { failOn: string; passed: boolean; failures: string[] };
 }
 
 const parseReport = (t: Test, r: Run): Report => {
@@ -111,6 +112,8 @@ t.test('seedaudit scan with real Nix', { skip: noNixReason() ?? false }, async (
     t.equal(tarball?.via[0], 'mytool-1.0', 'via starts at the root');
     t.equal(tarball?.via.at(-1), TARBALL, 'via ends at the input');
 
+    t.same(rep.gate.failures, [tarball?.drv], 'only the tarball fails the gate, not the /bin/sh builder');
+
     const sh = shBuilder(rep);
     t.ok(sh, 'the /bin/sh builder is an input of kind builder');
     t.equal(sh?.class, 'unknown');
@@ -149,6 +152,20 @@ t.test('seedaudit scan with real Nix', { skip: noNixReason() ?? false }, async (
       t.equal(r.code, 1, `${label}: exit 1; stderr: ${r.stderr}`);
       t.same(parseReport(t, r).roots.map((x) => x.drv), roots, `${label}: same root`);
     }
+  });
+
+  t.test('nix show-derivation and the direct .drv reader give the same verdicts', async (t) => {
+    const viaNix = await runCli(['scan', link, '--format', 'json', '--allowlist', emptyAllow, '--read-with', 'nix']);
+    const direct = await runCli(['scan', link, '--format', 'json', '--allowlist', emptyAllow, '--read-with', 'drv']);
+    t.equal(viaNix.code, 1, `--read-with nix: stderr: ${viaNix.stderr}`);
+    t.equal(direct.code, 1, `--read-with drv: stderr: ${direct.stderr}`);
+    const a = parseReport(t, viaNix);
+    const b = parseReport(t, direct);
+    t.match(a.graph, { kind: 'nix-command', detail: /(show-derivation|derivation show) --recursive \/nix\/store\/\S+-mytool-1\.0\.drv$/ });
+    t.match(b.graph, { kind: 'aterm' });
+    const verdicts = (r: Report) => r.inputs.map((i) => [i.kind, i.name, i.class, i.hash]).sort();
+    t.same(verdicts(a), verdicts(b));
+    t.same(a.summary, b.summary);
   });
 
   t.test('--output FILE and --format text', async (t) => {
@@ -194,5 +211,36 @@ t.test('seedaudit scan with real Nix', { skip: noNixReason() ?? false }, async (
     t.ok(tarball?.drv, 'tarball drv known');
     if (tarball?.drv) t.notOk(isValidPath(outputOf(tarball.drv)), 'tarball not fetched');
     t.notOk(existsSync(outputOf(root)), 'no output on disk');
+  });
+
+  t.test('local flake reference (path:, no inputs, offline): scanned without building', async (t) => {
+    const fresh = await makeTarball(await tempDir('e2e-flake'));
+    const flake = path.dirname(fresh.file);
+    t.teardown(() => fs.rm(flake, { recursive: true, force: true }));
+    await fs.copyFile(mytoolNix, path.join(flake, 'mytool.nix'));
+    // Pure flake evaluation has no builtins.currentSystem, so the system is spelled out.
+    const system = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`;
+    await fs.writeFile(
+      path.join(flake, 'flake.nix'),
+      `{
+  outputs = { self }: {
+    packages.${system}.default = (import ./mytool.nix {
+      url = "${fresh.url}";
+      sha256 = "${fresh.sha256}";
+      system = "${system}";
+    }).mytool;
+  };
+}
+`,
+    );
+    const r = await runCli(['scan', `path:${flake}#default`, '--format', 'json', '--allowlist', emptyAllow]);
+    t.equal(r.code, 1, `exit 1; stderr: ${r.stderr}`);
+    const rep = parseReport(t, r);
+    t.match(rep.graph.detail, /path-info --derivation path:\S+#default/);
+    t.equal(tarballInput(rep)?.hash, fresh.sri);
+    t.equal(tarballInput(rep)?.class, 'prebuilt');
+    const root = rep.roots[0]?.drv ?? '';
+    t.match(root, /-mytool-1\.0\.drv$/);
+    t.notOk(isValidPath(outputOf(root)), 'package output not built');
   });
 });

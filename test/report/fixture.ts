@@ -42,8 +42,8 @@ export const BOOTSTRAP_TOOLS = input({
   allowlisted: true,
   allowlist: { name: 'nixpkgs-bootstrap-tools-x86_64', reason: 'nixpkgs stdenv bootstrap seed, built by Hydra', expires: null, expired: false },
   evidence: [
-    { rule: 'known-seed', detail: 'hash matches bootstrap-tools.tar.xz (x86_64-linux) in the seed list' },
-    { rule: 'builtin-fetchurl', detail: 'builder is builtin:fetchurl' },
+    { rule: 'seed.known-hash', detail: 'hash matches bootstrap-tools.tar.xz (x86_64-linux) in the seed list' },
+    { rule: 'seed.nixpkgs-bootstrap-files', detail: 'nixpkgs stdenv bootstrap file from tarballs.nixos.org/stdenv' },
   ],
   via: ['rustc-wrapper-1.77.2', ...stdenvChain, 'bootstrap-tools.tar.xz'],
 });
@@ -58,8 +58,8 @@ export const BUSYBOX = input({
   urls: ['http://tarballs.nixos.org/stdenv/x86_64-unknown-linux-gnu/82b583ba2ba2e5706b35dbe23f31362e62be2a9d/busybox'],
   allowlist: { name: 'nixpkgs-busybox-x86_64', reason: 'bootstrap shell, review due', expires: '2024-01-01', expired: true },
   evidence: [
-    { rule: 'known-seed', detail: 'hash matches busybox (x86_64-linux) in the seed list' },
-    { rule: 'executable-fetch', detail: 'fetched with executable = true' },
+    { rule: 'seed.known-hash', detail: 'hash matches busybox (x86_64-linux) in the seed list' },
+    { rule: 'prebuilt.executable-download', detail: 'outweighed (prebuilt, weight 50 against 190): fetched with executable = true' },
   ],
   via: ['rustc-wrapper-1.77.2', ...stdenvChain, 'busybox'],
   gate: 'fail',
@@ -74,8 +74,8 @@ export const RUST_BOOTSTRAP = input({
   hashMode: 'flat',
   urls: ['https://static.rust-lang.org/dist/rust-1.76.0-x86_64-unknown-linux-gnu.tar.gz'],
   evidence: [
-    { rule: 'binary-release-name', detail: 'name ends in a target triple: x86_64-unknown-linux-gnu.tar.gz' },
-    { rule: 'binary-host', detail: 'URL host static.rust-lang.org/dist serves release binaries' },
+    { rule: 'prebuilt.platform-in-name', detail: 'name ends in a target triple: x86_64-unknown-linux-gnu.tar.gz' },
+    { rule: 'prebuilt.unpacked-with-autopatchelf', detail: 'cargo-bootstrap-1.76.0 takes it as src with auto-patchelf-hook; URL host static.rust-lang.org/dist' },
   ],
   via: ['rustc-wrapper-1.77.2', 'rustc-1.77.2', 'rustc-bootstrap-1.76.0', 'rust-1.76.0-x86_64-unknown-linux-gnu.tar.gz'],
   roots: [ROOT_RUSTC],
@@ -90,7 +90,7 @@ export const FORTIFY = input({
   hash: 'sha256-8Bx4D+wBSnmDdTuyyBmN4bKQSN1cDm6dWqmuWzA/HGM=',
   hashMode: 'flat',
   urls: ['https://dl-cdn.alpinelinux.org/alpine/v3.19/main/x86_64/fortify-headers-1.1-r3.apk'],
-  evidence: [{ rule: 'unrecognised-fetch', detail: 'no rule matched the URL dl-cdn.alpinelinux.org/…/fortify-headers-1.1-r3.apk' }],
+  evidence: [{ rule: 'default.no-rule-matched', detail: 'no rule matched the URL dl-cdn.alpinelinux.org/…/fortify-headers-1.1-r3.apk' }],
   via: ['rustc-wrapper-1.77.2', 'stdenv-linux', 'gcc-wrapper-13.2.0', 'fortify-headers-1.1', 'fortify-headers.tar.gz'],
 });
 
@@ -102,7 +102,7 @@ export const HELLO_SRC = input({
   hash: 'sha256-jZkUKv2SV28wsM18tCqNxoCZmLxdYH2Idh9RLibH2yA=',
   hashMode: 'flat',
   urls: ['mirror://gnu/hello/hello-2.12.1.tar.gz'],
-  evidence: [{ rule: 'source-archive', detail: 'GNU mirror release tarball' }],
+  evidence: [{ rule: 'source.source-mirror', detail: 'GNU mirror release tarball' }],
   via: ['hello-2.12.1', 'hello-2.12.1.tar.gz'],
   roots: [ROOT_HELLO],
 });
@@ -114,7 +114,7 @@ export const RUSTC_SRC = input({
   hash: 'sha256-wH1wTQ8PPQ3jsHukxFDIGMLgbmjEdJSoVLgy7D4nAAQ=',
   hashMode: 'flat',
   urls: ['https://static.rust-lang.org/dist/rustc-1.77.2-src.tar.gz'],
-  evidence: [{ rule: 'source-archive', detail: 'name ends in -src.tar.gz' }],
+  evidence: [{ rule: 'source.src-archive-name', detail: 'name ends in -src.tar.gz' }],
   via: ['rustc-wrapper-1.77.2', 'rustc-1.77.2', 'rustc-1.77.2-src.tar.gz'],
   roots: [ROOT_RUSTC],
 });
@@ -125,7 +125,7 @@ export const BUILDER_SCRIPT = input({
   class: 'source',
   kind: 'input-src',
   path: `${S}6xmxl2x7pvzk0gc6w6x7a1r1j7hk1hyr-default-builder.sh`,
-  evidence: [{ rule: 'input-src-text', detail: 'store source added at evaluation time' }],
+  evidence: [{ rule: 'source.text-file', detail: 'store source added at evaluation time' }],
   via: ['hello-2.12.1', 'stdenv-linux', 'default-builder.sh'],
 });
 
@@ -148,6 +148,8 @@ export const makeReport = (): ScanReport => {
     summary: {
       derivations: 612,
       fixedOutput: 5,
+      fixedOutputDerivations: 5,
+      fixedOutputPaths: 5,
       inputs: inputs.length,
       source: count('source'),
       seed: count('seed'),
@@ -173,7 +175,7 @@ export const makeReport = (): ScanReport => {
         needed: ['libc.so.6'],
         producedBy: { drv: `${S}0c5fnnsl9yrl8b2cp1zp3xqfz6k0x8m8-rustc-bootstrap-1.76.0.drv`, name: 'rustc-bootstrap-1.76.0', class: 'built' },
         provenance: 'from-prebuilt',
-        evidence: [{ rule: 'elf-from-prebuilt', detail: 'same build-id as a file in rust-1.76.0-x86_64-unknown-linux-gnu.tar.gz' }],
+        evidence: [{ rule: 'elf.from-prebuilt', detail: 'same build-id as a file in rust-1.76.0-x86_64-unknown-linux-gnu.tar.gz' }],
         fromInput: RUST_BOOTSTRAP.id,
         gate: 'fail',
       },
@@ -200,7 +202,7 @@ export const makeHostileReport = (): ScanReport => {
   const [rust, busybox] = r.inputs as [ReportInput, ReportInput];
   rust.name = `rust${HOSTILE.script}`;
   rust.urls = [`https://evil.example/${HOSTILE.attr}`, `javascript:alert(3)`];
-  rust.evidence = [{ rule: 'binary-release-name', detail: `name ${HOSTILE.endScript}` }];
+  rust.evidence = [{ rule: 'prebuilt.platform-in-name', detail: `name ${HOSTILE.endScript}` }];
   rust.via = [`root${HOSTILE.attr}`, `step${HOSTILE.endScript}`, rust.name];
   busybox.name = `busybox${HOSTILE.attr}\u2028\u202e`;
   busybox.via = [...busybox.via.slice(0, -1), busybox.name];

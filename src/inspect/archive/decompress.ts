@@ -86,6 +86,24 @@ const webStreamOf = (it: AsyncIterator<Buffer>): ReadableStream<Uint8Array> =>
     { highWaterMark: 0 },
   );
 
+/** xz-embedded's enum xz_ret, which xz-decompress reports only as a number. */
+const XZ_ERRORS: Record<string, string> = {
+  '2': 'unsupported integrity check',
+  '3': 'out of memory',
+  '4': 'memory limit exceeded',
+  '5': 'not an xz stream',
+  '6': 'unsupported options',
+  '7': 'corrupt data',
+  '8': 'unexpected end of data',
+};
+const xzMessage = (e: unknown): string => {
+  // xz-decompress fails with a TypeError when its input ends before the stream does.
+  if (e instanceof TypeError) return 'unexpected end of data';
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = /error code (\d+)/.exec(msg)?.[1];
+  return (code && XZ_ERRORS[code]) ?? msg;
+};
+
 async function* unxz(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
   const input = rangeChunks(r);
   // xz-decompress serialises its WebAssembly contexts behind one lock that is released
@@ -99,9 +117,7 @@ async function* unxz(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
       try {
         r = await reader.read();
       } catch (e) {
-        // xz-decompress fails with a TypeError when the input ends inside a block.
-        const msg = e instanceof TypeError ? 'unexpected end of data' : (e as Error).message;
-        throw new Error(msg);
+        throw new Error(xzMessage(e));
       }
       if (r.done) return;
       const chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
@@ -138,7 +154,9 @@ async function* bunzip2(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
     }
   });
   bz.on('error', (e: Error) => {
-    if (!(e instanceof BudgetSpent)) failure = e;
+    if (e instanceof BudgetSpent) return;
+    // Its bit reader runs off the end of the input with a TypeError.
+    failure = e instanceof TypeError ? new Error('unexpected end of data') : e;
   });
   const flush = function* (): Generator<Buffer> {
     const ready = out;

@@ -1,0 +1,150 @@
+/**
+ * SARIF 2.1.0, for code-scanning dashboards (GitHub code scanning, Azure DevOps, IDE viewers).
+ *
+ * Rules are the classification rules that appear in the evidence; results are what fails
+ * the gate (inputs and ELF files). A derivation is not a line of source, so each result
+ * carries a logical location (the .drv path) and, for viewers that insist on an artifact,
+ * a `file:` URI of the same path. `partialFingerprints` are built from what stays the same
+ * across rebuilds (kind, name, hash; not the store hash, which changes whenever any
+ * dependency does), so a dashboard tracks one alert per binary over time instead of
+ * opening a new one on every nixpkgs bump.
+ *
+ * JSON.stringify is the only serialiser here, so no escaping is needed beyond it; viewers
+ * treat message.text as plain text.
+ */
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import type { ElfFinding, Evidence, ReportInput, ScanReport } from './schema.js';
+
+export interface SarifOptions {
+  /** rule descriptions (from the loaded rule files), shown by viewers next to each alert */
+  rules?: { id: string; description: string }[];
+}
+
+type Level = 'error' | 'warning' | 'note';
+
+interface SarifRule {
+  id: string;
+  shortDescription: { text: string };
+  defaultConfiguration: { level: Level };
+  properties: { tags: string[] };
+}
+
+/** The verdict a rule argues for is its id's prefix (`prebuilt.platform-in-name`). */
+const ruleLevel = (id: string): Level => {
+  const verdict = id.split('.')[0];
+  if (verdict === 'prebuilt' || verdict === 'elf') return 'error';
+  if (verdict === 'source') return 'note';
+  return 'warning';
+};
+
+const fingerprint = (...parts: string[]): string => createHash('sha256').update(parts.join('\0')).digest('hex');
+
+const fileUri = (p: string | null): string | null => (p && p.startsWith('/') ? pathToFileURL(p).href : null);
+
+const evidenceText = (ev: Evidence[]): string => ev.map((e) => `[${e.rule}] ${e.detail}`).join('; ') || 'no evidence recorded';
+
+const location = (uri: string | null, name: string, fullyQualifiedName: string | null) => ({
+  ...(uri ? { physicalLocation: { artifactLocation: { uri } } } : {}),
+  logicalLocations: [{ name, ...(fullyQualifiedName ? { fullyQualifiedName } : {}) }],
+});
+
+const inputMessage = (i: ReportInput, failOn: string): string => {
+  const a = i.allowlist;
+  const what = i.class === 'unknown' ? `Unclassified input ${i.name}` : `${i.class === 'seed' ? 'Seed' : 'Prebuilt'} binary ${i.name}`;
+  const status = a?.expired
+    ? `its allowlist entry ${a.name} expired ${a.expires}`
+    : i.class === 'unknown'
+      ? `it could not be classified (--fail-on ${failOn})`
+      : 'it is not allowlisted';
+  return (
+    `${what} fails the gate: ${status}. Evidence: ${evidenceText(i.evidence)}. ` +
+    `Hash: ${i.hash ?? 'none'}. URLs: ${i.urls.join(' ') || 'none'}. Why is it here: ${i.via.join(' -> ') || 'no chain recorded'}.`
+  );
+};
+
+export const renderSarif = (report: ScanReport, opts: SarifOptions = {}): string => {
+  const descriptions = new Map((opts.rules ?? []).map((r) => [r.id, r.description]));
+  const failingInputs = report.inputs.filter((i) => i.gate === 'fail');
+  const failingElf = report.elf.filter((f) => f.gate === 'fail');
+  const ruleOf = (ev: Evidence[], fallback: string): string => ev[0]?.rule ?? fallback;
+
+  const ids = new Set<string>();
+  for (const i of report.inputs) for (const e of i.evidence) ids.add(e.rule);
+  for (const f of report.elf) for (const e of f.evidence) ids.add(e.rule);
+  for (const i of failingInputs) ids.add(ruleOf(i.evidence, `${i.class}.unexplained`));
+  for (const f of failingElf) ids.add(ruleOf(f.evidence, `elf.${f.provenance}`));
+  const ruleIds = [...ids].sort();
+  const index = new Map(ruleIds.map((id, n) => [id, n]));
+  const rules: SarifRule[] = ruleIds.map((id) => ({
+    id,
+    shortDescription: { text: descriptions.get(id) ?? `seedaudit classification rule ${id}` },
+    defaultConfiguration: { level: ruleLevel(id) },
+    properties: { tags: ['seedaudit', 'supply-chain', id.split('.')[0] ?? id] },
+  }));
+
+  const inputResult = (i: ReportInput) => {
+    const ruleId = ruleOf(i.evidence, `${i.class}.unexplained`);
+    return {
+      ruleId,
+      ruleIndex: index.get(ruleId),
+      kind: 'fail',
+      level: 'error',
+      message: { text: inputMessage(i, report.gate.failOn) },
+      locations: [location(fileUri(i.drv ?? i.path ?? i.id), i.name, i.drv ?? i.path ?? i.id)],
+      partialFingerprints: { 'seedaudit/input/v1': fingerprint(i.kind, i.name, i.hash ?? '') },
+      properties: {
+        class: i.class,
+        inputKind: i.kind,
+        hash: i.hash,
+        hashMode: i.hashMode,
+        urls: i.urls,
+        via: i.via,
+        roots: i.roots,
+        allowlist: i.allowlist,
+        evidence: i.evidence,
+      },
+    };
+  };
+
+  const elfResult = (f: ElfFinding) => {
+    const ruleId = ruleOf(f.evidence, `elf.${f.provenance}`);
+    const from = f.fromInput ? report.inputs.find((i) => i.id === f.fromInput) : undefined;
+    return {
+      ruleId,
+      ruleIndex: index.get(ruleId),
+      kind: 'fail',
+      level: 'error',
+      message: {
+        text:
+          `ELF file ${f.path} in ${f.storePath} is ${f.provenance}` +
+          `${from ? ` (from ${from.class} input ${from.name})` : ''}. Evidence: ${evidenceText(f.evidence)}.`,
+      },
+      locations: [location(fileUri(`${f.storePath}/${f.path}`), f.path, f.producedBy.drv)],
+      partialFingerprints: { 'seedaudit/elf/v1': fingerprint(f.producedBy.name ?? '', f.path, f.provenance) },
+      properties: { provenance: f.provenance, producedBy: f.producedBy, fromInput: f.fromInput, machine: f.machine ?? null },
+    };
+  };
+
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: { name: 'seedaudit', version: report.tool.version, semanticVersion: report.tool.version, rules },
+        },
+        invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt }],
+        results: [...failingInputs.map(inputResult), ...failingElf.map(elfResult)],
+        properties: {
+          roots: report.roots,
+          summary: report.summary,
+          gate: report.gate,
+          graph: report.graph,
+          allowlist: report.allowlist,
+        },
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+};
