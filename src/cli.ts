@@ -9,6 +9,8 @@ import { InputError, EXIT } from './errors.js';
 import { processIo, type Command, type Io } from './io.js';
 import { VERSION } from './version.js';
 import { scanCommand } from './commands/scan.js';
+import { diffCommand } from './commands/diff.js';
+import { allowlistCommand } from './commands/allowlist.js';
 
 const USAGE = `seedaudit ${VERSION}: find the binaries a Nix build trusts that were not built from source
 
@@ -20,7 +22,7 @@ Usage:
       --store-root DIR          read .drv files under DIR (DIR/nix/store/...)
       --store-dir DIR           store directory (default /nix/store; Guix: /gnu/store)
       --read-with auto|nix|drv  how to read the graph of TARGETs (default auto: .drv files directly)
-      --format FMT              text (default), json
+      --format FMT              text (default), json, html, junit, markdown, sarif
       --output FILE, -o FILE    write the report to FILE
       --report FMT:FILE         also write FMT to FILE (repeatable: one scan, many reports)
       --allowlist FILE          default: ./allowlist.json, else the one shipped with seedaudit
@@ -31,6 +33,12 @@ Usage:
       --no-inspect              do not look inside store paths (ELF files, archives)
       -v, --verbose             list every input in the text report
       -q, --quiet               no progress and no text report on stdout
+  seedaudit diff OLD.json NEW.json [--format text|json]
+                                           binary inputs added, removed, changed; exit 1 when binaries were added
+  seedaudit allowlist check [--allowlist FILE] [--report REPORT.json]...
+                                           expired, malformed, duplicate and unused entries; exit 1 on errors
+  seedaudit allowlist add --from-report REPORT.json NAME --reason TEXT [--expires YYYY-MM-DD]
+                                           append an input's hash and URLs to the allowlist
   seedaudit --version | --help
 
 Exit codes: 0 gate passed, 1 gate failed, 2 usage or input error.
@@ -38,6 +46,8 @@ Exit codes: 0 gate passed, 1 gate failed, 2 usage or input error.
 
 const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
+  diff: diffCommand,
+  allowlist: allowlistCommand,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

@@ -356,8 +356,6 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
     if (c !== 10 && c !== 13 && c !== 32 && c !== 9) sc.fail('unexpected text after the derivation', i);
   }
 
-  const name = env.name ?? pathName;
-
   let structuredAttrs: Record<string, unknown> | null = null;
   if (jsonAt >= 0) {
     let parsed: unknown;
@@ -371,6 +369,9 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
     }
     structuredAttrs = parsed as Record<string, unknown>;
   }
+  // with structured attrs the name lives in __json, not in env
+  const saName = structuredAttrs?.name;
+  const name = env.name ?? (typeof saName === 'string' ? saName : pathName);
 
   const d: Derivation = {
     drvPath,

@@ -107,7 +107,11 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
 
   const color = io.isTTY && !io.env.NO_COLOR && !output;
   const write = (fmt: Format, target: string | undefined) => {
-    const text = renderReport(fmt, report, { color: target ? false : color, verbose: p.flags.has('verbose') });
+    const text = renderReport(fmt, report, {
+      color: target ? false : color,
+      verbose: p.flags.has('verbose'),
+      rules: rules.map((r) => ({ id: r.id, description: r.description })),
+    });
     if (target) {
       try {
         writeFileSync(path.resolve(io.cwd, target), text);

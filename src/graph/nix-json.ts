@@ -112,9 +112,29 @@ export function parseDerivationJson(
   const env = d.env === undefined ? {} : d.env;
   if (!isObject(env)) ctx.fail("'env' is not an object");
 
+  let structuredAttrs: Record<string, unknown> | null = null;
+  if (isObject(d.structuredAttrs)) structuredAttrs = d.structuredAttrs;
+  else if (typeof env.__json === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(env.__json);
+      if (!isObject(parsed)) ctx.fail('__json is not an object');
+      structuredAttrs = parsed;
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      ctx.fail(`__json is not valid JSON (${(e as Error).message})`);
+    }
+  }
+
   const full = ctx.path(drvPath, 'derivation path');
+  const saName = structuredAttrs?.name;
   const name =
-    typeof d.name === 'string' ? d.name : typeof env.name === 'string' ? env.name : storePathName(full);
+    typeof d.name === 'string'
+      ? d.name
+      : typeof env.name === 'string'
+        ? env.name
+        : typeof saName === 'string'
+          ? saName
+          : storePathName(full);
   const outputs: Record<string, DerivationOutput> = {};
   for (const [outName, o] of Object.entries(d.outputs)) {
     if (!isObject(o)) ctx.fail(`output ${outName} is not an object`);
@@ -148,19 +168,6 @@ export function parseDerivationJson(
       if (isObject(v.dynamicOutputs) && Object.keys(v.dynamicOutputs).length > 0) (dynamicInputs ??= []).push(full);
     } else {
       ctx.fail(`inputDrvs entry ${p} is neither a list nor an object`);
-    }
-  }
-
-  let structuredAttrs: Record<string, unknown> | null = null;
-  if (isObject(d.structuredAttrs)) structuredAttrs = d.structuredAttrs;
-  else if (typeof env.__json === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(env.__json);
-      if (!isObject(parsed)) ctx.fail('__json is not an object');
-      structuredAttrs = parsed;
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-      ctx.fail(`__json is not valid JSON (${(e as Error).message})`);
     }
   }
 

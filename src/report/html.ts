@@ -281,7 +281,8 @@ const inputsTable = (inputs: ReportInput[]): string => {
     `<label>Kind <select id="f-kind"><option value="">any</option>${kindOptions}</select></label>` +
     `<label>Allowlisted <select id="f-allow"><option value="">any</option><option value="yes">yes</option>` +
     `<option value="no">no</option></select></label>` +
-    `<label class="grow">Search <input id="f-search" type="search" placeholder="name, hash, URL, rule, via…" autocomplete="off"></label>` +
+    `<label class="grow">Search <input id="f-search" type="search" autocomplete="off" ` +
+    `title="every word must occur in the name, id, hash, a URL, the evidence, the via chain or the allowlist entry"></label>` +
     `<output id="f-count" aria-live="polite"></output></form>` +
     `<table id="inputs" class="data"><thead><tr><th>Class</th><th>Kind</th><th>Name</th><th>Hash</th><th>URLs</th>` +
     `<th>Deciding evidence</th><th>Allowlist</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
@@ -338,14 +339,13 @@ ol.via li:last-child{font-weight:bold}
 #trust-svg .folded rect{fill:var(--soft);stroke-dasharray:4 3}#trust-svg .folded text{fill:var(--muted)}
 #trust-svg .leaf-seed rect{fill:var(--seed-bg);stroke:var(--seed)}
 #trust-svg .leaf-prebuilt rect{fill:var(--pre-bg);stroke:var(--pre)}
-#trust-svg .leaf-unknown rect{fill:var(--unk-bg);stroke:var(--unk)}
 #trust-svg a:hover rect,#trust-svg a:focus rect{stroke-width:2.5}
 .mark-ok{fill:#2e7d32}.mark-expired{fill:#e08a00}.mark-bad{fill:var(--pre)}
 .legend{font-size:12px;color:var(--muted)}
 .lg,.dot{display:inline-block;width:14px;height:10px;border:1px solid;vertical-align:middle;margin-left:6px}
 .dot{width:10px;border-radius:50%;border:0}
 .lg-seed{background:var(--seed-bg);border-color:var(--seed)}.lg-prebuilt{background:var(--pre-bg);border-color:var(--pre)}
-.lg-unknown{background:var(--unk-bg);border-color:var(--unk)}.lg-folded{background:var(--soft);border-style:dashed}
+.lg-folded{background:var(--soft);border-style:dashed}
 .dot-ok{background:#2e7d32}.dot-expired{background:#e08a00}.dot-bad{background:var(--pre)}
 .filters{display:flex;flex-wrap:wrap;gap:10px 18px;align-items:center;margin:8px 0;padding:8px 10px;
 border:1px solid var(--line);border-radius:6px;background:var(--soft)}
@@ -416,12 +416,15 @@ export const renderHtml = (report: ScanReport, opts: HtmlOptions = {}): string =
   const card = (label: string, value: number, cls = ''): string =>
     `<div class="card ${cls}"><b>${value}</b>${h(label)}</div>`;
   const byId = new Map(report.inputs.map((i) => [i.id, i]));
-  const binIndex = new Map(binaries.map((b, n) => [b.id, n]));
+  const anchors = new Map<string, string>([
+    ...binaries.map((b, n): [string, string] => [b.id, `bin-${n}`]),
+    ...unknowns.map((u, n): [string, string] => [u.id, `unk-${n}`]),
+  ]);
   const failures = g.failures.map((id) => {
     const input = byId.get(id);
-    const n = binIndex.get(id);
+    const anchor = anchors.get(id);
     const label = input ? `${input.name} (${input.class})` : id;
-    return `<li>${n === undefined ? h(label) : `<a href="#bin-${n}">${h(label)}</a>`}</li>`;
+    return `<li>${anchor === undefined ? h(label) : `<a href="#${anchor}">${h(label)}</a>`}</li>`;
   });
   const roots = report.roots.map((r) => {
     const tb = report.trustBase.find((t) => t.root === r.drv);

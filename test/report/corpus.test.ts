@@ -20,9 +20,9 @@ import { renderSarif } from '../../src/report/sarif.js';
 import type { ScanReport } from '../../src/report/schema.js';
 import type { Io } from '../../src/io.js';
 import { artifactsDir, corpusDir, repoRoot } from '../helpers.js';
-import { haveChromium, withPage } from './browser.js';
-import { canValidate, xsdErrors } from './junit-schema.js';
-import { sarifValidator } from './sarif-schema.js';
+import { haveChromium, withPage } from './fixtures/browser.js';
+import { canValidate, xsdErrors } from './fixtures/junit-schema.js';
+import { sarifValidator } from './fixtures/sarif-schema.js';
 
 const CLI = path.join(repoRoot, 'dist', 'cli.js');
 const graph = (name: string) => path.join(corpusDir, 'nixpkgs-2024', `${name}.json.gz`);

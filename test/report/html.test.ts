@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderHtml } from '../../src/report/html.js';
 import { artifactsDir } from '../helpers.js';
-import { haveChromium, withPage } from './browser.js';
+import { haveChromium, withPage } from './fixtures/browser.js';
 import { HOSTILE, makeHostileReport, makeReport } from './fixture.js';
 
 const write = async (name: string, html: string): Promise<string> => {
@@ -25,6 +25,8 @@ t.test('static structure', async (t) => {
   t.notMatch(html, /<a [^>]*href="(?!#)/, 'the only links are in-page anchors');
   t.equal((html.match(/<tr id="bin-/g) ?? []).length, 3, 'one binary row per seed/prebuilt input');
   t.equal((html.match(/<tr data-index=/g) ?? []).length, report.inputs.length);
+  t.equal((html.match(/<tr id="unk-/g) ?? []).length, 1, 'the unknown input gets its own detailed table');
+  t.match(html, /They fail the gate only with --fail-on unknown/);
   t.match(html, /<svg[^>]*id="trust-svg"/);
   t.match(html, /… \d+ steps/, 'the long stdenv chain is folded in the picture');
   t.match(html, /id="verdict" class="verdict fail">FAIL/);

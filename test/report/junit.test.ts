@@ -1,7 +1,7 @@
 import t from 'tap';
 import { XMLParser } from 'fast-xml-parser';
 import { renderJunit } from '../../src/report/junit.js';
-import { canValidate, xsdErrors } from './junit-schema.js';
+import { canValidate, xsdErrors } from './fixtures/junit-schema.js';
 import { BUSYBOX, FORTIFY, HOSTILE, ROOT_HELLO, ROOT_RUSTC, RUST_BOOTSTRAP, makeHostileReport, makeReport } from './fixture.js';
 
 interface Xcase {

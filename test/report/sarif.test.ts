@@ -1,6 +1,6 @@
 import t from 'tap';
 import { renderSarif } from '../../src/report/sarif.js';
-import { sarifValidator } from './sarif-schema.js';
+import { sarifValidator } from './fixtures/sarif-schema.js';
 import { BUSYBOX, HOSTILE, RUST_BOOTSTRAP, makeHostileReport, makeReport } from './fixture.js';
 
 const validate = sarifValidator();

@@ -45,10 +45,14 @@ export function uvarint(buf: Buffer, at: number): { value: number; next: number 
   return null;
 }
 
-/** One length-prefixed string (decodeString in Go), or null when it does not fit. */
+/**
+ * One length-prefixed string (decodeString in Go), or null when it does not fit. Go also
+ * refuses a string that ends exactly at the end of its data, because it always has 64 KiB
+ * after the blob; we read the section only, which may end right after the last string.
+ */
 function decodeString(buf: Buffer, at: number): { bytes: Buffer; next: number } | null {
   const u = uvarint(buf, at);
-  if (!u || u.value >= buf.length - u.next) return null;
+  if (!u || u.value > buf.length - u.next) return null;
   return { bytes: buf.subarray(u.next, u.next + u.value), next: u.next + u.value };
 }
 

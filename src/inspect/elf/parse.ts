@@ -304,11 +304,19 @@ class Parse {
       programs.push({ type: p.type, offset: p.offset, vaddr: p.vaddr, filesz: p.filesz, align: p.align });
     }
     this.programs = programs;
+    // A loadable segment that the file does not hold means a truncated or doctored file;
+    // for a seed (program headers and code only) this is the one check that can notice.
+    for (const [i, p] of programs.entries()) {
+      if (p.type === 'load' && !(p.offset + p.filesz <= this.size)) {
+        throw new ElfError(`PT_LOAD segment ${i} (offset ${hex(p.offset)}, ${p.filesz} bytes) extends past the end of the file (${this.size} bytes)`);
+      }
+    }
   }
 
   private *readInterp(): Step {
     const p = this.programs?.find((x) => x.type === 'interp');
-    if (!p) {
+    // filesz 0: the header survived but the contents did not (separate debug files)
+    if (!p || p.filesz === 0) {
       this.interpreter = null;
       return;
     }
