@@ -51,11 +51,17 @@ export const LIMITS = {
   maxHeaders: 65535,
   /** total bytes requested from one file, whatever it claims about itself */
   maxBytesPerFile: 64 * MiB,
+  /** separate reads from one file (real files need fewer than ten) */
+  maxReads: 4096,
   /** PT_INTERP (PATH_MAX) */
   maxInterp: 4 * KiB,
   /** one DT_NEEDED / DT_RPATH / DT_RUNPATH / DT_SONAME string (a Nix RUNPATH can be long) */
   maxDynString: 64 * KiB,
   maxDynamicEntries: 65536,
+  /** DT_NEEDED + DT_RPATH + DT_RUNPATH + DT_SONAME entries whose strings are read */
+  maxDynStrings: 4096,
+  /** note sections or segments searched for the build-id (real files have a handful) */
+  maxNoteRegions: 64,
   /** dynamic-string offsets closer together than this are fetched with one read */
   stringWindow: 256 * KiB,
   maxShstrtab: 1 * MiB,
@@ -148,6 +154,7 @@ class Parse {
     if (this.bytesRead + (end - start) > LIMITS.maxBytesPerFile) {
       throw new ElfError(`reading ${what} would pass the limit of ${LIMITS.maxBytesPerFile / MiB} MiB read per file`);
     }
+    if (this.chunks.length >= LIMITS.maxReads) throw new ElfError(`reading ${what} would pass the limit of ${LIMITS.maxReads} reads per file`);
     this.bytesRead += end - start;
     const buf = yield { offset: start, length: end - start };
     if (buf.length < end - start) throw new ElfError(`the file ended early while reading ${what} (it changed while being read?)`);
@@ -381,6 +388,7 @@ class Parse {
       this.soname = null;
       return;
     }
+    if (all.length > LIMITS.maxDynStrings) throw new ElfError(`${all.length} named entries in the dynamic section (at most ${LIMITS.maxDynStrings} are read)`);
     if (strtab === null) throw new ElfError('the dynamic section names libraries but has no DT_STRTAB');
     let strOff = this.vaddrToOffset(strtab);
     const linked = sec && sec.type === 'dynamic' && this.sections ? this.sections[sec.link] : undefined;
@@ -445,8 +453,13 @@ class Parse {
 
   private *readBuildId(): Step {
     // Like readelf -n: note sections when the file has them, else PT_NOTE segments.
+    let regions = 0;
+    const more = (): boolean => {
+      if (++regions <= LIMITS.maxNoteRegions) return true;
+      throw new ElfError(`no build-id in the first ${LIMITS.maxNoteRegions} note sections and segments`);
+    };
     for (const s of this.sections ?? []) {
-      if (s.type !== 'note') continue;
+      if (s.type !== 'note' || !more()) continue;
       const id = yield* this.notes(s.off, s.size, s.addralign, `note section ${s.name || `#${this.sections!.indexOf(s)}`}`);
       if (id !== null) {
         this.buildId = id;
@@ -454,7 +467,7 @@ class Parse {
       }
     }
     for (const p of this.programs ?? []) {
-      if (p.type !== 'note') continue;
+      if (p.type !== 'note' || !more()) continue;
       const id = yield* this.notes(p.offset, p.filesz, p.align, 'PT_NOTE segment');
       if (id !== null) {
         this.buildId = id;
