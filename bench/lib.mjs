@@ -94,10 +94,12 @@ const isFixed = (drv) => Object.values(drv.outputs).some((o) => o.hash);
 /**
  * hashDerivationModulo of Nix 2.8: for a fixed-output derivation one hash per output
  * (`fixed:out:<algo>:<hash>:<path>`, so everything above a fetcher is independent of how it
- * fetches); otherwise the hash of the masked text with every input derivation replaced by its
- * own modulo hash. `moduloOf(drvPath)` returns the already computed value of an input.
+ * fetches); otherwise the hash of the text with every input derivation replaced by its own
+ * modulo hash. Output paths come from the masked hash (`mask`: the derivation's own outputs
+ * blanked); an input's hash is always the unmasked one (Nix's pathDerivationModulo).
+ * `moduloOf(drvPath)` returns the already computed unmasked value of an input.
  */
-export function hashModulo(drv, moduloOf) {
+export function hashModulo(drv, moduloOf, mask) {
   if (isFixed(drv)) {
     const out = {};
     for (const [o, x] of Object.entries(drv.outputs)) out[o] = sha256hex(`fixed:out:${x.hashAlgo}:${x.hash}:${x.path}`);
@@ -110,7 +112,7 @@ export function hashModulo(drv, moduloOf) {
     if (typeof m === 'string') inputs[m] = outs;
     else for (const o of outs) inputs[m.fixed[o]] = ['out'];
   }
-  return sha256hex(unparse(drv, true, inputs));
+  return sha256hex(unparse(drv, mask, inputs));
 }
 
 /** The .drv's store path: a text path whose references are its inputDrvs and inputSrcs. */

@@ -12,6 +12,7 @@ import type { CompiledRule } from './classify/rules.js';
 import type { Allowlist } from './gate/allowlist.js';
 import { allowlistMatch, baselineKeys, gateStatus, isBinaryClass } from './gate/gate.js';
 import type { ElfFinding, FailOn, ReportInput, ScanReport } from './report/schema.js';
+import type { ElfObservation } from './inspect/index.js';
 import { VERSION } from './version.js';
 
 export interface ScanOptions {
@@ -25,14 +26,14 @@ export interface ScanOptions {
    * Look at bytes in the store: refines classified inputs and returns ELF findings.
    * Absent when nothing is inspected (a saved graph whose paths are not on this machine).
    */
-  inspect?: (inputs: ClassifiedInput[], graph: DerivationGraph) => Promise<ElfFinding[]>;
+  inspect?: (inputs: ClassifiedInput[], graph: DerivationGraph) => Promise<ElfObservation[]>;
   now?: Date;
 }
 
 export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Promise<ScanReport> {
   const raw = collectInputs(graph);
   const classified = classifyAll(raw, opts.rules, graph);
-  const elf = opts.inspect ? await opts.inspect(classified, graph) : [];
+  const observed = opts.inspect ? await opts.inspect(classified, graph) : [];
   const placement = placeInputs(graph, raw);
   const baseline = opts.baseline ? baselineKeys(opts.baseline.report) : null;
 
@@ -62,6 +63,8 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
   const order = { prebuilt: 0, seed: 1, unknown: 2, source: 3 };
   inputs.sort((a, b) => order[a.class] - order[b.class] || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 
+  const byId = new Map(inputs.map((i) => [i.id, i]));
+  const elf: ElfFinding[] = observed.map((o) => ({ ...o, gate: elfGate(o, byId, opts.failOn) }));
   const count = (cls: string) => inputs.filter((i) => i.class === cls).length;
   const failures = [
     ...inputs.filter((i) => i.gate === 'fail').map((i) => i.id),
@@ -111,4 +114,15 @@ function fixedOutputCounts(graph: DerivationGraph) {
     fixedOutputDerivations: fods.length,
     fixedOutputPaths: new Set(fods.map((d) => (d.outputs.out ?? Object.values(d.outputs)[0]).path ?? d.drvPath)).size,
   };
+}
+
+/**
+ * An output ELF file that came from a prebuilt input or a foreign toolchain fails the gate
+ * unless the input it came from is allowlisted (or already in the baseline).
+ */
+function elfGate(o: ElfObservation, inputs: Map<string, ReportInput>, failOn: FailOn): ElfFinding['gate'] {
+  if (failOn === 'never' || o.provenance === 'built') return 'pass';
+  if (o.provenance === 'unknown-deriver') return failOn === 'unknown' ? 'fail' : 'pass';
+  const from = o.fromInput ? inputs.get(o.fromInput) : undefined;
+  return from && (from.allowlisted || from.gate === 'baseline') ? 'pass' : 'fail';
 }

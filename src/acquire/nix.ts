@@ -332,3 +332,14 @@ export async function instantiateFile(
   }
   return { drvs, command };
 }
+
+/**
+ * The runtime closure of store paths (`nix-store --query --requisites`): what the scanned
+ * outputs need at run time, whose ELF files the inspect stage reads. Paths that are not
+ * valid in the store are an InputError from nix.
+ */
+export async function runtimeClosure(nix: NixInfo, paths: string[]): Promise<{ paths: string[]; command: string }> {
+  const argv = ['nix-store', '--query', '--requisites', ...paths];
+  const out = await runOk(argv, nix, paths.join(' '));
+  return { paths: out.split('\n').map((l) => l.trim()).filter(Boolean), command: formatCommand(argv) };
+}

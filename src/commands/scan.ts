@@ -100,7 +100,7 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   progress?.('seedaudit: reading the derivation graph…');
   const graph = await acquireGraph(req);
   progress?.(`seedaudit: classifying ${graph.derivations.size} derivations…`);
-  const inspect = p.flags.has('no-inspect') || fromJson ? undefined : makeInspector({ storeRoot: req.storeRoot, onProgress: progress });
+  const inspect = p.flags.has('no-inspect') ? undefined : makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress });
   const report = await scanGraph(graph, { rules, allowlist, failOn, today, baseline, inspect });
   progress?.('');
   if (progress) io.stderr('\r\x1b[2K');

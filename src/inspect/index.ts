@@ -1,19 +1,248 @@
 /**
- * The inspect stage: look at bytes in the store (fetched archives, output ELF files) so a
- * verdict rests on contents and not only on names.
+ * The inspect stage: look at bytes in the store so verdicts rest on contents, not names.
+ *  - every fixed-output path and input source present on disk is listed (archives are
+ *    streamed, never extracted); binaries inside a "source" archive make it `unknown`,
+ *    binaries inside an `unknown` one make it `prebuilt`, and each finding is evidence;
+ *  - every ELF file in the runtime closure of the roots' outputs (and in fixed-output
+ *    paths) gets its facts and a provenance: built here, from a prebuilt input, made by a
+ *    foreign toolchain, or made by no derivation of this graph.
+ * Nothing is executed; files are only read.
  */
-import type { DerivationGraph } from '../graph/model.js';
-import type { ClassifiedInput } from '../classify/classify.js';
-import type { ElfFinding } from '../report/schema.js';
+import { lstat, open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Derivation, DerivationGraph } from '../graph/model.js';
+import { GraphIndex, type ClassifiedInput } from '../classify/classify.js';
+import type { ElfFinding, Evidence, ElfFacts } from '../report/schema.js';
+import { inspectPath, type ArchiveListing } from './archive/index.js';
+import { readElfFactsAll } from './elf/index.js';
+import { detectNix, runtimeClosure } from '../acquire/nix.js';
 
 export interface InspectOptions {
+  /** filesystem root the store lives under (`--store-root`); default / */
   storeRoot?: string;
+  /** ask nix for the runtime closure of the roots' outputs (else: the outputs themselves) */
+  env?: NodeJS.ProcessEnv;
   onProgress?: (msg: string) => void;
+  /** at most this many files are read for ELF facts */
+  maxElfFiles?: number;
 }
 
-export function makeInspector(opts: InspectOptions): (inputs: ClassifiedInput[], graph: DerivationGraph) => Promise<ElfFinding[]> {
-  return async () => {
-    void opts;
-    return [];
+/** An ELF finding before the gate has looked at it. */
+export type ElfObservation = Omit<ElfFinding, 'gate'>;
+
+const exists = (p: string) =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
+
+const sample = (l: ArchiveListing): string => {
+  const first = l.binaries.slice(0, 3).map((b) => `${b.member} (${b.kind})`).join(', ');
+  const kinds = Object.entries(l.byKind).map(([k, n]) => `${n} ${k}`).join(', ');
+  return `${l.binaryCount} binary member${l.binaryCount === 1 ? '' : 's'} (${kinds}) among ${l.members}, e.g. ${first}${l.capped ? `; ${l.capped}` : ''}`;
+};
+
+/** Refine one input with what its bytes show. Exported for tests. */
+export function refineWithListing(input: ClassifiedInput, l: ArchiveListing): void {
+  const where = `${l.format} ${input.path}`;
+  if (l.error) {
+    input.evidence.push({ rule: 'inspect.unreadable', detail: `could not look inside ${where}: ${l.error}` });
+    return;
+  }
+  if (l.binaryCount === 0) {
+    input.evidence.push({
+      rule: 'inspect.no-binaries',
+      detail: `looked inside ${where}: no binary member among ${l.members}${l.capped ? ` (${l.capped})` : ''}`,
+    });
+    return;
+  }
+  const facts = sample(l);
+  if (input.class === 'source') {
+    // never silently source: compiled code in a source archive needs a human
+    input.class = 'unknown';
+    input.evidence.unshift({ rule: 'inspect.binaries-in-source', detail: `named like source, but ${where} holds ${facts}` });
+  } else if (input.class === 'unknown') {
+    const executable = (l.byKind.elf ?? 0) + (l.byKind['shared-object'] ?? 0) + (l.byKind['mach-o'] ?? 0) + (l.byKind.pe ?? 0);
+    if (executable > 0) {
+      input.class = 'prebuilt';
+      input.evidence.unshift({ rule: 'inspect.executables-inside', detail: `${where} holds ${facts}` });
+    } else input.evidence.unshift({ rule: 'inspect.binaries-inside', detail: `${where} holds ${facts}` });
+  } else {
+    input.evidence.push({ rule: 'inspect.binaries-inside', detail: `confirmed by contents: ${where} holds ${facts}` });
+  }
+}
+
+async function* walk(dir: string, budget: { left: number }): AsyncGenerator<string> {
+  let st;
+  try {
+    st = await lstat(dir);
+  } catch {
+    return;
+  }
+  if (st.isFile()) {
+    if (budget.left-- > 0) yield dir;
+    return;
+  }
+  if (!st.isDirectory()) return; // symlinks are not followed: they point at other store paths
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p, budget);
+    else if (e.isFile() && budget.left-- > 0) yield p;
+    if (budget.left <= 0) return;
+  }
+}
+
+async function isElfFile(p: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(p, 'r');
+    const b = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(b, 0, 4, 0);
+    return bytesRead === 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+  } catch {
+    return false;
+  } finally {
+    await fh?.close();
+  }
+}
+
+const COMPILER = /^(GCC: \(([^)]*)\) (\S+)|clang version (\S+)|rustc version (\S+)|Ubuntu clang|Debian clang|GHC (\S+))/;
+
+/** Compilers a .comment names, and whether this graph builds such a compiler. */
+function toolchainSignals(facts: ElfFacts, graph: DerivationGraph, storeDir: string): Evidence[] {
+  const out: Evidence[] = [];
+  const names = [...graph.derivations.values()].map((d) => d.name);
+  for (const c of facts.comment ?? []) {
+    const m = COMPILER.exec(c);
+    if (!m) continue;
+    if (m[2] !== undefined) {
+      const vendor = m[2];
+      const version = m[3];
+      const inGraph = names.some((n) => n === `gcc-${version}` || n.startsWith(`gcc-${version}`) || n.startsWith(`gcc-unwrapped-${version}`) || n.startsWith(`gcc-static-${version}`));
+      if (vendor !== 'GNU' || !inGraph)
+        out.push({
+          rule: 'inspect.foreign-compiler',
+          detail: `.comment '${c}' names ${vendor === 'GNU' ? `GCC ${version}` : `${vendor}'s GCC ${version}`}, ${inGraph ? 'a distribution build of it' : 'which this graph does not build'}`,
+        });
+    } else if (/^(Ubuntu|Debian) clang/.test(c)) {
+      out.push({ rule: 'inspect.foreign-compiler', detail: `.comment '${c}' names a distribution's clang` });
+    }
+  }
+  const outside = (p: string) => p.startsWith('/') && !p.startsWith(storeDir + '/') && !p.startsWith('$ORIGIN');
+  if (facts.interpreter && outside(facts.interpreter))
+    out.push({ rule: 'inspect.host-interpreter', detail: `interpreter ${facts.interpreter} is outside ${storeDir}: linked for another system's loader` });
+  for (const r of [...(facts.runpath ?? []), ...(facts.rpath ?? [])])
+    if (outside(r)) out.push({ rule: 'inspect.host-runpath', detail: `RUNPATH/RPATH entry ${r} is outside ${storeDir}` });
+  return out;
+}
+
+/**
+ * The inputs of `drv` that carry binaries (seed/prebuilt, or found to hold binaries):
+ * if its output holds ELF files, they most likely came from there.
+ */
+function binaryInputsOf(drv: Derivation, byDrv: Map<string, ClassifiedInput>, bySrc: Map<string, ClassifiedInput>): ClassifiedInput[] {
+  const out: ClassifiedInput[] = [];
+  const carries = (i: ClassifiedInput) =>
+    i.class === 'prebuilt' || i.class === 'seed' || i.evidence.some((e) => e.rule.startsWith('inspect.binaries') || e.rule === 'inspect.executables-inside');
+  for (const dep of Object.keys(drv.inputDrvs)) {
+    const i = byDrv.get(dep);
+    if (i && carries(i)) out.push(i);
+  }
+  for (const src of drv.inputSrcs) {
+    const i = bySrc.get(src);
+    if (i && carries(i)) out.push(i);
+  }
+  return out;
+}
+
+export function makeInspector(opts: InspectOptions) {
+  const root = opts.storeRoot ?? '/';
+  const onDisk = (p: string) => path.join(root, p);
+  return async (inputs: ClassifiedInput[], graph: DerivationGraph): Promise<ElfObservation[]> => {
+    const index = new GraphIndex(graph);
+    // 1. contents of fetched paths and input sources that are on this machine
+    const present: ClassifiedInput[] = [];
+    for (const i of inputs) if (i.kind !== 'builder' && i.path && (await exists(onDisk(i.path)))) present.push(i);
+    let done = 0;
+    for (const i of present) {
+      opts.onProgress?.(`seedaudit: looking inside ${++done}/${present.length} store paths…`);
+      refineWithListing(i, await inspectPath(onDisk(i.path!)));
+    }
+
+    // 2. ELF files of the roots' runtime closure and of fixed-output paths
+    const byDrv = new Map<string, ClassifiedInput>();
+    const bySrc = new Map<string, ClassifiedInput>();
+    for (const i of inputs) {
+      if (i.kind === 'fixed-output') for (const d of i.drvs) byDrv.set(d, i);
+      if (i.kind === 'input-src') bySrc.set(i.id, i);
+    }
+    const rootOutputs = graph.roots.flatMap((r) => Object.values(graph.derivations.get(r)?.outputs ?? {}).map((o) => o.path)).filter((p): p is string => !!p);
+    const builtOutputs: string[] = [];
+    for (const p of rootOutputs) if (await exists(onDisk(p))) builtOutputs.push(p);
+    let closure = builtOutputs;
+    if (builtOutputs.length && opts.storeRoot === undefined) {
+      try {
+        const nix = await detectNix(opts.env ?? process.env, { wanted: 'the runtime closure' });
+        closure = (await runtimeClosure(nix, builtOutputs)).paths;
+      } catch {
+        // without nix (or with outputs nix does not know) the outputs themselves are read
+        closure = builtOutputs;
+      }
+    }
+    const storePaths = [...new Set([...closure, ...present.filter((i) => i.kind === 'fixed-output').map((i) => i.path!)])];
+    const budget = { left: opts.maxElfFiles ?? 200_000 };
+    const files: { file: string; storePath: string }[] = [];
+    for (const sp of storePaths) {
+      for await (const f of walk(onDisk(sp), budget)) if (await isElfFile(f)) files.push({ file: f, storePath: sp });
+    }
+    opts.onProgress?.(`seedaudit: reading ${files.length} ELF files…`);
+    const facts = await readElfFactsAll(files.map((f) => f.file));
+    const storeDir = graph.storeDir;
+    return facts.map((fact, k) => {
+      const { storePath } = files[k];
+      const shownPath = opts.storeRoot ? path.join(storePath, path.relative(onDisk(storePath), files[k].file)) : fact.path;
+      const producer = index.producer.get(storePath);
+      const fod = producer ? byDrv.get(producer.drvPath) : undefined;
+      const evidence: Evidence[] = [];
+      let provenance: ElfFinding['provenance'];
+      let fromInput: string | null = null;
+      const toolchain = toolchainSignals(fact, graph, storeDir);
+      if (!producer) {
+        provenance = 'unknown-deriver';
+        evidence.push({ rule: 'inspect.no-deriver', detail: `no derivation of this graph produces ${storePath}` });
+      } else if (fod) {
+        provenance = 'from-prebuilt';
+        fromInput = fod.id;
+        evidence.push({ rule: 'inspect.fixed-output', detail: `${storePath} is the fixed output '${fod.name}' (${fod.class}): downloaded, not built here` });
+      } else {
+        const carriers = binaryInputsOf(producer, byDrv, bySrc);
+        if (carriers.length) {
+          provenance = 'from-prebuilt';
+          fromInput = carriers[0].id;
+          evidence.push({
+            rule: 'inspect.copied-from-input',
+            detail: `${producer.name} takes ${carriers.map((c) => `'${c.name}' (${c.class})`).join(', ')}, which carr${carriers.length === 1 ? 'ies' : 'y'} binaries, and its output holds this ELF file`,
+          });
+        } else if (toolchain.length) {
+          provenance = 'foreign-toolchain';
+        } else {
+          provenance = 'built';
+          evidence.push({ rule: 'inspect.built-here', detail: `built by ${producer.name}, a derivation of this graph with no binary input of its own` });
+        }
+      }
+      evidence.push(...toolchain);
+      const producedBy = {
+        drv: producer?.drvPath ?? null,
+        name: producer?.name ?? null,
+        class: fod ? fod.class : producer ? ('built' as const) : null,
+      };
+      return { ...fact, path: shownPath, storePath, producedBy, provenance, evidence, fromInput };
+    });
   };
 }

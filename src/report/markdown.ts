@@ -53,9 +53,12 @@ export const renderMarkdown = (report: ScanReport, opts: MarkdownOptions = {}): 
   const out: string[] = [];
 
   const verdict = g.passed ? '✅ **seedaudit: pass**' : '❌ **seedaudit: gate failed**';
+  const counted = (n: number, what: string): string | null => (n ? `${n} ${what}${n === 1 ? '' : 's'}` : null);
+  const parts = [counted(failing.length, 'input'), counted(elfFailing.length, 'ELF file')].filter((x): x is string => x !== null);
+  const total = failing.length + elfFailing.length;
   const reason = g.passed
     ? `no binary fails the gate (fail-on ${code(g.failOn)})`
-    : `${failing.length} input${failing.length === 1 ? '' : 's'}${elfFailing.length ? ` and ${elfFailing.length} ELF file${elfFailing.length === 1 ? '' : 's'}` : ''} fail the gate (fail-on ${code(g.failOn)})`;
+    : `${parts.join(' and ') || 'the gate failed without a listed input'} ${total === 1 ? 'fails' : 'fail'} the gate (fail-on ${code(g.failOn)})`;
   out.push(`${verdict}: ${reason}`, '');
   out.push(
     `Roots: ${report.roots.map((r) => code(r.name)).join(', ') || 'none'} · ` +

@@ -454,12 +454,12 @@ class Parse {
   private *readBuildId(): Step {
     // Like readelf -n: note sections when the file has them, else PT_NOTE segments.
     let regions = 0;
-    const more = (): boolean => {
-      if (++regions <= LIMITS.maxNoteRegions) return true;
-      throw new ElfError(`no build-id in the first ${LIMITS.maxNoteRegions} note sections and segments`);
+    const count = (): void => {
+      if (++regions > LIMITS.maxNoteRegions) throw new ElfError(`no build-id in the first ${LIMITS.maxNoteRegions} note sections and segments`);
     };
     for (const s of this.sections ?? []) {
-      if (s.type !== 'note' || !more()) continue;
+      if (s.type !== 'note') continue;
+      count();
       const id = yield* this.notes(s.off, s.size, s.addralign, `note section ${s.name || `#${this.sections!.indexOf(s)}`}`);
       if (id !== null) {
         this.buildId = id;
@@ -467,7 +467,8 @@ class Parse {
       }
     }
     for (const p of this.programs ?? []) {
-      if (p.type !== 'note' || !more()) continue;
+      if (p.type !== 'note') continue;
+      count();
       const id = yield* this.notes(p.offset, p.filesz, p.align, 'PT_NOTE segment');
       if (id !== null) {
         this.buildId = id;

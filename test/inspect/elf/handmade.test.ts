@@ -266,3 +266,37 @@ t.test('extended numbering: e_phnum = PN_XNUM with the count in section 0', asyn
   t.equal(f.interpreter, '/lib/ld.so');
   t.same(f.needed, ['libc.so.6']);
 });
+
+t.test('hostile amounts are capped, not walked', async (t) => {
+  const many = read(buildElf({ type: 3, needed: Array.from({ length: 5000 }, (_, i) => `lib${i}.so`) }).buf);
+  t.match(many.error, /5000 named entries in the dynamic section \(at most 4096 are read\)/);
+  t.equal(many.needed, undefined);
+
+  // 1000 note sections, all pointing at the same note (which is not a build-id)
+  const b = buildElf({});
+  const noteAt = b.buf.length;
+  const n = Buffer.alloc(16);
+  n.writeUInt32LE(4, 0);
+  n.writeUInt32LE(0, 4);
+  n.writeUInt32LE(1, 8);
+  n.write('GNU\0', 12, 'latin1');
+  const count = 1000;
+  const shoff = noteAt + 16;
+  const table = Buffer.alloc(64 * count);
+  for (let i = 1; i < count; i++) {
+    const o = i * 64;
+    table.writeUInt32LE(7, o + 4); // SHT_NOTE
+    table.writeBigUInt64LE(BigInt(noteAt), o + 24);
+    table.writeBigUInt64LE(16n, o + 32);
+    table.writeBigUInt64LE(4n, o + 48);
+  }
+  const file = Buffer.concat([b.buf, n, table]);
+  const w = new Fields(file, true);
+  w.u64(40, shoff);
+  w.u16(60, count);
+  w.u16(62, 0);
+  w.u64(b.at.ph.load + 32, file.length);
+  const f = read(file);
+  t.match(f.error, /no build-id in the first 64 note sections/);
+  t.equal(f.stripped, true, 'the section table itself was read');
+});
