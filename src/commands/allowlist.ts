@@ -11,7 +11,7 @@ import type { Command, Io } from '../io.js';
 import { parseHash, toSRI } from '../graph/hash.js';
 import { isDate, parseAllowlist, resolveAllowlistPath, todayUtc } from '../gate/allowlist.js';
 import type { ReportInput, ScanReport } from '../report/schema.js';
-import { loadReport } from './diff.js';
+import { loadReport } from '../report/load.js';
 import { parseArgs, one, many } from './args.js';
 
 export interface Problem {
@@ -127,7 +127,7 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     } catch (e) {
       throw new InputError(`allowlist ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
     }
-    const reports = many(p, 'report').map((r) => loadReport(path.resolve(io.cwd, r), io));
+    const reports = many(p, 'report').map((r) => loadReport(r, io));
     const problems = checkAllowlist(text, file, today, reports);
     const entries = ((JSON.parse(text) as { seeds: unknown[] }).seeds ?? []).length;
     for (const pr of problems) io.stdout(`${pr.level}: ${pr.entry}: ${pr.message}\n`);
@@ -148,7 +148,7 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     if (p.positionals.length !== 1) throw new InputError('allowlist add: give exactly one input NAME (or .drv path) from the report');
     if (!reason) throw new InputError('allowlist add: --reason is required: say why this binary is trusted');
     if (expires !== undefined && !isDate(expires)) throw new InputError('allowlist add: --expires must be a date YYYY-MM-DD');
-    const report = loadReport(path.resolve(io.cwd, reportFile), io);
+    const report = loadReport(reportFile, io);
     const input = pickInput(report, p.positionals[0], reportFile);
     const file = resolveAllowlistPath(one(p, 'allowlist'), io.cwd, (f) => existsSync(f));
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '{\n  "version": 1,\n  "seeds": []\n}\n';

@@ -2,7 +2,7 @@
  * `seedaudit scan`: acquire the graph, run the pipeline, write the reports, exit with the
  * gate's verdict (0 pass, 1 gate failed, 2 input error).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, EXIT } from '../errors.js';
 import type { Command, Io } from '../io.js';
@@ -12,7 +12,7 @@ import { loadAllowlist, resolveAllowlistPath, todayUtc, isDate } from '../gate/a
 import { FAIL_ON } from '../gate/gate.js';
 import { scanGraph } from '../scan.js';
 import { FORMATS, renderReport, type Format } from '../report/formats.js';
-import { isScanReport } from '../report/json.js';
+import { loadReport } from '../report/load.js';
 import type { FailOn, ScanReport } from '../report/schema.js';
 import { makeInspector } from '../inspect/index.js';
 import { parseArgs, one, many, type OptionSpec } from './args.js';
@@ -48,18 +48,6 @@ function parseReportSpec(spec: string): { format: Format; file: string } {
   return { format, file };
 }
 
-export function loadBaseline(file: string): ScanReport {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`baseline ${file}: ${err.code === 'ENOENT' ? 'not found' : err.message}`);
-  }
-  if (!isScanReport(doc)) throw new InputError(`baseline ${file}: not a seedaudit JSON report (schemaVersion 1)`);
-  return doc;
-}
-
 export const scanCommand: Command = async (argv: string[], io: Io) => {
   const p = parseArgs(argv, SPEC, 'scan');
   const fromJson = one(p, 'from-json');
@@ -81,7 +69,7 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const rules = loadRules(many(p, 'rules').map((d) => path.resolve(io.cwd, d)));
   const allowlist = loadAllowlist(resolveAllowlistPath(one(p, 'allowlist'), io.cwd, existsSync));
   const baselineFile = one(p, 'baseline');
-  const baseline = baselineFile ? { file: baselineFile, report: loadBaseline(path.resolve(io.cwd, baselineFile)) } : null;
+  const baseline = baselineFile ? { file: baselineFile, report: loadReport(baselineFile, io, 'baseline') } : null;
 
   const req: AcquireRequest = {
     fromJson: fromJson === undefined ? undefined : fromJson === '-' ? '-' : path.resolve(io.cwd, fromJson),

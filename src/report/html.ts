@@ -138,6 +138,13 @@ const PAD = 8;
 
 const truncate = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
+/**
+ * A box label. Truncating by characters cannot know glyph widths (bold, wide letters), so
+ * the text also sits in a nested <svg> viewport, which clips whatever would overflow the box.
+ */
+const label = (x: number, boxWidth: number, text: string): string =>
+  `<svg width="${boxWidth - 4}" height="${BOX_H}"><text x="${x}" y="15">${h(text)}</text></svg>`;
+
 const renderTrustSvg = (binaries: ReportInput[]): string => {
   if (binaries.length === 0) return '<p class="muted">No binary inputs: nothing in these closures is trusted as a downloaded binary.</p>';
   const top = buildTree(binaries);
@@ -194,18 +201,18 @@ const renderTrustSvg = (binaries: ReportInput[]): string => {
           `<title>${h(`${input.name} (${input.class}, ${state})`)}</title>` +
           `<rect width="${LEAF_W}" height="${BOX_H}" rx="4"/>` +
           `<circle class="mark mark-${mark}" cx="11" cy="${BOX_H / 2}" r="5"/>` +
-          `<text x="22" y="15">${h(truncate(n.label, 43))}</text></g></a>`,
+          `${label(22, LEAF_W, truncate(n.label, 43))}</g></a>`,
       );
     } else if (n.folded) {
       boxes.push(
         `<g class="node folded" transform="translate(${x} ${n.y})"><title>${h(n.folded.join(' → '))}</title>` +
-          `<rect width="${BOX_W}" height="${BOX_H}" rx="4"/><text x="8" y="15">${h(n.label)}</text></g>`,
+          `<rect width="${BOX_W}" height="${BOX_H}" rx="4"/>${label(8, BOX_W, n.label)}</g>`,
       );
     } else {
       const cls = n.depth === 0 ? 'node root' : 'node';
       boxes.push(
         `<g class="${cls}" transform="translate(${x} ${n.y})"><title>${h(n.label)}</title>` +
-          `<rect width="${BOX_W}" height="${BOX_H}" rx="4"/><text x="8" y="15">${h(truncate(n.label, 21))}</text></g>`,
+          `<rect width="${BOX_W}" height="${BOX_H}" rx="4"/>${label(8, BOX_W, truncate(n.label, 21))}</g>`,
       );
     }
   }

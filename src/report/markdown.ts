@@ -56,9 +56,12 @@ export const renderMarkdown = (report: ScanReport, opts: MarkdownOptions = {}): 
   const counted = (n: number, what: string): string | null => (n ? `${n} ${what}${n === 1 ? '' : 's'}` : null);
   const parts = [counted(failing.length, 'input'), counted(elfFailing.length, 'ELF file')].filter((x): x is string => x !== null);
   const total = failing.length + elfFailing.length;
+  const failOn = `(fail-on ${code(g.failOn)})`;
   const reason = g.passed
-    ? `no binary fails the gate (fail-on ${code(g.failOn)})`
-    : `${parts.join(' and ') || 'the gate failed without a listed input'} ${total === 1 ? 'fails' : 'fail'} the gate (fail-on ${code(g.failOn)})`;
+    ? `no binary fails the gate ${failOn}`
+    : parts.length
+      ? `${parts.join(' and ')} ${total === 1 ? 'fails' : 'fail'} the gate ${failOn}`
+      : `${g.failures.length} item(s) fail the gate ${failOn}`;
   out.push(`${verdict}: ${reason}`, '');
   out.push(
     `Roots: ${report.roots.map((r) => code(r.name)).join(', ') || 'none'} · ` +

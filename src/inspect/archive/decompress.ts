@@ -192,11 +192,13 @@ async function* unzstd(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
       throw new BudgetSpent();
     }
   });
+  let failure: unknown = null;
+  // A failure is raised only after the blocks decoded before it have been passed on.
   const push = (chunk: Uint8Array, final: boolean): void => {
     try {
       d.push(chunk, final);
     } catch (e) {
-      if (!(e instanceof BudgetSpent)) throw e;
+      if (!(e instanceof BudgetSpent)) failure = e;
     }
   };
   const flush = function* (): Generator<Buffer> {
@@ -214,10 +216,12 @@ async function* unzstd(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
       }
       push(c, false);
       yield* flush();
+      if (failure) throw failure;
       if (spent) return;
     }
     push(new Uint8Array(0), true);
     yield* flush();
+    if (failure) throw failure;
   } finally {
     await input.return(undefined);
   }

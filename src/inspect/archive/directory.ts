@@ -14,7 +14,7 @@ import { HEAD_BYTES } from './types.js';
 const codeOf = (e: unknown): string =>
   (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 
-/** Byte order, not locale order: the same tree lists the same way on every machine. */
+/** Code-unit order, not locale order: the same tree lists the same way on every machine. */
 const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 const inspectFile = async (abs: string, rel: string, b: ListingBuilder): Promise<void> => {

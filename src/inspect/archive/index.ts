@@ -80,7 +80,7 @@ const inspectCompressed = async (
     }
     if (singleName === null) return false;
     b.format = kind;
-    b.entry();
+    if (!b.entry()) return true;
     // Read on to learn the size and to notice a corrupt or truncated stream.
     let size = first.length;
     let failure: unknown = null;
@@ -181,8 +181,7 @@ const inspectFile = async (fh: FileHandle, file: string, size: number, b: Listin
         await walkTarIn(new FileRangeReader(fh, 0, size), b, budget);
         return;
       }
-      b.entry();
-      b.file(base, head, size);
+      if (b.entry()) b.file(base, head, size);
       return;
   }
 };

@@ -2,7 +2,7 @@
  * zip (also jar, wheel, apk) by random access: the central directory is found from the
  * end record, and for each member only its local header and first bytes are read; a
  * deflated member has just a bounded prefix inflated. Zip64 sizes and offsets and a
- * prepended stub (self-extracting archives) are understood.
+ * prepended self-extractor program are understood.
  */
 import { constants, inflateRawSync } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
@@ -35,7 +35,7 @@ interface Directory {
   entries: number;
   start: number;
   size: number;
-  /** bytes prepended to the archive after its offsets were written (sfx stubs) */
+  /** bytes prepended to the archive after its offsets were written (self-extractors) */
   shift: number;
 }
 

@@ -3,23 +3,13 @@
  * System V gABI and the GNU extensions (binutils include/elf/common.h).
  */
 
-export const ELF_MAGIC = 0x7f454c46; // "\x7fELF" read big-endian
-
 export const ELFCLASS32 = 1;
 export const ELFCLASS64 = 2;
 export const ELFDATA2LSB = 1;
 export const ELFDATA2MSB = 2;
 
-export const PT_LOAD = 1;
-export const PT_DYNAMIC = 2;
-export const PT_INTERP = 3;
-export const PT_NOTE = 4;
-
-export const SHT_PROGBITS = 1;
-export const SHT_SYMTAB = 2;
-export const SHT_DYNAMIC = 6;
-export const SHT_NOTE = 7;
-export const SHT_NOBITS = 8;
+// Program header and section types are compared by the names elfy gives them ('load',
+// 'dynamic', 'interp', 'note'; 'symtab', 'note', 'nobits', 'dynamic'), so no numbers here.
 
 /** e_phnum value meaning "the real count is in section 0's sh_info" */
 export const PN_XNUM = 0xffff;

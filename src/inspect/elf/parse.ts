@@ -117,9 +117,11 @@ class Parse {
   private endian?: 'little' | 'big';
   private machine?: string;
   private type?: string;
-  /** null: known to be absent; undefined: not determined (broken table) */
+  /** null until read, and when the table cannot be read; [] when the file has none */
   private programs: Program[] | null = null;
   private sections: Section[] | null = null;
+  /** section names were read (needed to find .comment and .go.buildinfo) */
+  private named = false;
   private extendedPhnum?: number;
   private interpreter?: string | null;
   private needed?: string[];
@@ -229,7 +231,7 @@ class Parse {
     if (this.programs) yield* this.soft(this.readInterp());
     yield* this.soft(this.readDynamic());
     yield* this.soft(this.readBuildId());
-    if (this.sections) {
+    if (this.sections && (this.named || this.sections.length === 0)) {
       yield* this.soft(this.readComment());
       yield* this.soft(this.readGo());
     }
@@ -260,10 +262,9 @@ class Parse {
     const entSize = this.is64 ? 64 : 40;
     if (h.shentsize < entSize) throw new ElfError(`section header size ${h.shentsize} is smaller than ${entSize}`);
     let count = h.shnum;
-    let zero: Section | undefined;
     if (count === 0 || h.shstrndx === SHN_XINDEX || h.phnum === PN_XNUM) {
       // extended numbering: the real counts live in section 0
-      zero = this.section(yield* this.bytes(h.shoff, h.shentsize, 'section header 0'));
+      const zero = this.section(yield* this.bytes(h.shoff, h.shentsize, 'section header 0'));
       if (count === 0) count = zero.size;
       if (h.phnum === PN_XNUM) this.extendedPhnum = zero.info;
     }
@@ -288,6 +289,7 @@ class Parse {
       const z = names.indexOf(0, s.nameIndex);
       s.name = names.toString('utf8', s.nameIndex, z < 0 ? names.length : Math.min(z, s.nameIndex + 256));
     }
+    this.named = true;
   }
 
   private *readPrograms(): Step {

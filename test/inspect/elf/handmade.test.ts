@@ -214,6 +214,9 @@ t.test('bogus counts and offsets', async (t) => {
 
   f = patched(full, (w, at) => w.u64(at.sh['.shstrtab'] + 24, 2 ** 40)); // .shstrtab offset
   t.match(f.error, /section name table .* outside/);
+  t.equal(f.comment, undefined, 'without section names .comment cannot be found: unknown, not empty');
+  t.equal(f.go, undefined);
+  t.equal(f.stripped, true, 'the section types were still read');
 
   // dynamic section pointing outside the file, through the segment and the section
   f = patched(full, (w, at) => {
