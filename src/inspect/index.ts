@@ -46,8 +46,9 @@ const sample = (l: ArchiveListing): string => {
 export function refineWithListing(input: ClassifiedInput, l: ArchiveListing): void {
   const where = `${l.format} ${input.path}`;
   if (l.error) {
-    input.evidence.push({ rule: 'inspect.unreadable', detail: `could not look inside ${where}: ${l.error}` });
-    return;
+    input.evidence.push({ rule: 'inspect.unreadable', detail: `could not read all of ${where}: ${l.error}` });
+    // binaries seen before the damage still count; "no binaries" cannot be claimed
+    if (l.binaryCount === 0) return;
   }
   if (l.binaryCount === 0) {
     input.evidence.push({

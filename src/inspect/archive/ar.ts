@@ -40,7 +40,7 @@ export async function* arMembers(fh: FileHandle, fileSize: number): AsyncGenerat
     if (!/^\d+$/.test(sizeText)) throw new Error(`ar: bad size field at offset ${pos}`);
     const size = Number(sizeText);
     const start = pos + HEADER;
-    if (start + size > fileSize) throw new Error(`ar: unexpected end of data in "${raw}"`);
+    if (start + size > fileSize) throw new Error(`ar: unexpected end of data in "${raw.replace(/(?<=.)\/$/, '')}"`);
     pos = start + size + (size % 2);
 
     if (isSymbolTable(raw)) continue;

@@ -139,35 +139,45 @@ const applyZip64 = (e: CentralEntry, extra: Buffer): void => {
   }
 };
 
-/**
- * The first HEAD_BYTES of a deflated member. A 1 KiB prefix usually suffices; 16 KiB
- * always does unless the stream is corrupt (stored blocks inflate 1:1). Z_SYNC_FLUSH
- * makes zlib return what a truncated prefix decodes to instead of failing, and the output
- * limit keeps a highly compressed prefix from inflating without bound.
- */
-const inflateHead = async (fh: FileHandle, start: number, compressedSize: number): Promise<Buffer> => {
-  let out = Buffer.alloc(0);
-  for (const n of [1024, 16 * 1024]) {
-    const len = Math.min(n, compressedSize);
-    const slice = await readAt(fh, start, len);
-    out = inflateRawSync(slice, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 32 * 1024 * 1024 });
-    if (out.length >= HEAD_BYTES || len >= compressedSize || slice.length < len) break;
-  }
-  return out.subarray(0, HEAD_BYTES);
-};
+const FIRST_INFLATE = 1024;
+const SECOND_INFLATE = 16 * 1024;
+/** Room for the local extra field, which usually repeats the central one's few bytes. */
+const EXTRA_GUESS = 128;
 
-const memberHead = async (fh: FileHandle, e: CentralEntry, shift: number, fileSize: number): Promise<Buffer | null> => {
+const inflatePrefix = (slice: Buffer): Buffer =>
+  inflateRawSync(slice, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 32 * 1024 * 1024 });
+
+/**
+ * The first HEAD_BYTES of a member. A member costs one read in the common case: its local
+ * header, name, extra field and first bytes together. For a deflated member a 1 KiB
+ * prefix usually inflates to enough; 16 KiB always does unless the stream is corrupt
+ * (stored blocks inflate 1:1). Z_SYNC_FLUSH makes zlib return what a truncated prefix
+ * decodes to instead of failing; the output limit keeps a highly compressed prefix from
+ * inflating without bound.
+ */
+const memberHead = async (fh: FileHandle, e: CentralEntry, nameLen: number, shift: number, fileSize: number): Promise<Buffer | null> => {
+  if (e.method !== METHOD_STORED && e.method !== METHOD_DEFLATE) {
+    // bzip2, lzma, zstd, deflate64 members are rare in the archives this tool meets.
+    return null;
+  }
   const localPos = e.localOffset + shift;
-  const local = await readAt(fh, localPos, 30);
-  if (local.length < 30 || local.readUInt32LE(0) !== SIG_LOCAL) {
+  const want = Math.min(e.compressedSize, e.method === METHOD_STORED ? HEAD_BYTES : FIRST_INFLATE);
+  const chunk = await readAt(fh, localPos, 30 + nameLen + EXTRA_GUESS + want);
+  if (chunk.length < 30 || chunk.readUInt32LE(0) !== SIG_LOCAL) {
     throw new Error(`no local header at offset ${localPos}`);
   }
-  const dataStart = localPos + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-  if (dataStart + e.compressedSize > fileSize) throw new Error('data runs past the end of the file');
-  if (e.method === METHOD_STORED) return readAt(fh, dataStart, Math.min(e.compressedSize, HEAD_BYTES));
-  if (e.method === METHOD_DEFLATE) return inflateHead(fh, dataStart, e.compressedSize);
-  // bzip2, lzma, zstd, deflate64 members are rare in the archives this tool meets.
-  return null;
+  const dataOffset = 30 + chunk.readUInt16LE(26) + chunk.readUInt16LE(28);
+  if (localPos + dataOffset + e.compressedSize > fileSize) throw new Error('data runs past the end of the file');
+  const first =
+    dataOffset + want <= chunk.length
+      ? chunk.subarray(dataOffset, dataOffset + want)
+      : await readAt(fh, localPos + dataOffset, want);
+  if (e.method === METHOD_STORED) return first;
+  let out = inflatePrefix(first);
+  if (out.length < HEAD_BYTES && e.compressedSize > want) {
+    out = inflatePrefix(await readAt(fh, localPos + dataOffset, Math.min(e.compressedSize, SECOND_INFLATE)));
+  }
+  return out.subarray(0, HEAD_BYTES);
 };
 
 export async function walkZip(fh: FileHandle, fileSize: number, b: ListingBuilder): Promise<void> {
@@ -202,7 +212,7 @@ export async function walkZip(fh: FileHandle, fileSize: number, b: ListingBuilde
     if (e.name.endsWith('/') || flags & FLAG_ENCRYPTED) continue;
     let head: Buffer | null;
     try {
-      head = await memberHead(fh, e, dir.shift, fileSize);
+      head = await memberHead(fh, e, nameLen, dir.shift, fileSize);
     } catch (err) {
       // One damaged member should not hide the others.
       b.fail(`zip: member "${e.name}": ${(err as Error).message}`);

@@ -112,7 +112,7 @@ t.test('a truncated ar keeps the members before the cut', async (t) => {
   const lib = path.join(root, 'cut.a');
   writeFileSync(lib, whole.subarray(0, whole.length - 100));
   const l = await inspectPath(lib);
-  t.equal(l.error, 'ar: unexpected end of data in "two.o/"');
+  t.equal(l.error, 'ar: unexpected end of data in "two.o"');
   t.same(binariesOf(l), { 'cut.a': 'static-library', 'one.o': 'object' });
 });
 

@@ -1,0 +1,313 @@
+// Scale benchmark: wall time and peak RSS of a full `seedaudit scan` of derivation graphs of
+// 10k, 50k and 100k derivations (bench/synth.mjs), in JSON mode (--from-json, gzipped dump) and
+// in ATerm mode (--store-root, the .drv files), next to two baselines measured in the same
+// run: Node decompressing and JSON.parse-ing the same dump (the parse floor), and
+// `nix show-derivation -r` on the same root in a Nix store where the synthetic .drv files are
+// registered as valid. The real nixpkgs-2024/nix.json.gz is measured the same way.
+//
+//   npm run bench                          (builds, then runs this)
+//   node bench/run.mjs [--sizes 10000,50000,100000] [--runs 3] [--work DIR] [--keep]
+//                      [--cli dist/cli.js] [--no-nix] [--results FILE.json]
+//
+// Every command runs as its own process (node startup and module loading count, as they do in
+// CI), rounds are interleaved (parse, JSON scan, ATerm scan, nix; then again) so machine noise
+// hits every column alike, and the median of --runs rounds is reported. Peak RSS is the
+// child's ru_maxrss from GNU time (`apt-get install time`), else node's own
+// process.resourceUsage().maxRSS. Generated files go to a temporary directory (tmpfs
+// /dev/shm when it has room: creating 100k files on this machine's disk takes minutes), which
+// is removed at the end unless --keep.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { CORPUS, REPO, haveGnuTime, measure, median } from './lib.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const flag = (name) => argv.includes(`--${name}`);
+const sizes = opt('sizes', '10000,50000,100000').split(',').map(Number).sort((a, b) => a - b);
+const runs = Number(opt('runs', '3'));
+const cli = path.resolve(opt('cli', path.join(REPO, 'dist', 'cli.js')));
+const log = (s) => console.error(`bench: ${s}`);
+const NIX_FEATURES = ['--extra-experimental-features', 'nix-command'];
+/** The largest real graph, and the root its dump starts from. */
+const REAL = { file: path.join(CORPUS, 'nixpkgs-2024', 'nix.json.gz'), root: '/nix/store/v8h7pkzhpscvbq807754cvfjamw3i49a-nix-2.18.2.drv' };
+
+if (!existsSync(cli)) {
+  console.error(`bench: ${cli} not found: build first (npm run build), or run 'npm run bench'`);
+  process.exit(2);
+}
+
+function workDir() {
+  const given = opt('work');
+  if (given) {
+    mkdirSync(given, { recursive: true });
+    return given;
+  }
+  let base = os.tmpdir();
+  try {
+    const st = statfsSync('/dev/shm');
+    // 100k derivations: ~450 MB of .drv files, ~100 MB of dumps, ~100 MB of Nix database
+    if (st.bavail * st.bsize > 3e9 && sizes[sizes.length - 1] <= 200_000) base = '/dev/shm';
+  } catch {
+    // no tmpfs: the disk it is
+  }
+  return mkdtempSync(path.join(base, 'seedaudit-bench-'));
+}
+
+function machine() {
+  const nixVersion = spawnSync('nix', ['--version'], { encoding: 'utf8' });
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    cpu: `${cpus[0]?.model ?? 'unknown'} x ${cpus.length}`,
+    memoryGB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    nix: nixVersion.status === 0 ? nixVersion.stdout.trim() : null,
+    rss: haveGnuTime() ? 'GNU time %M (ru_maxrss)' : 'process.resourceUsage().maxRSS (nix: none)',
+  };
+}
+
+const PARSE_FLOOR =
+  "JSON.parse(require('zlib').gunzipSync(require('fs').readFileSync(process.argv[1])).toString('utf8'))";
+
+/** The commands of one graph, each a function of the output file (for the check run). */
+function commands(g, work, nixStore) {
+  const out = (tag) => path.join(work, `report-${g.label}-${tag}.json`);
+  const c = {
+    parse: () => ['node', ['-e', PARSE_FLOOR, g.jsonGz]],
+    json: (o = out('json')) => ['node', [cli, 'scan', '--from-json', g.jsonGz, '--format', 'json', '-q', '-o', o]],
+  };
+  if (g.storeRoot) {
+    c.aterm = (o = out('aterm')) => [
+      'node',
+      [cli, 'scan', '--store-root', g.storeRoot, g.root, '--no-inspect', '--format', 'json', '-q', '-o', o],
+    ];
+  }
+  if (nixStore) c.nix = () => ['nix', [...NIX_FEATURES, '--store', nixStore, 'show-derivation', '-r', g.root]];
+  return c;
+}
+
+/** Both modes must give the same report: summary, every input, the trust base. */
+function compareReports(a, b) {
+  const problems = [];
+  for (const k of ['summary', 'roots', 'trustBase', 'gate'])
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) problems.push(`${k} differs`);
+  if (a.inputs.length !== b.inputs.length) problems.push(`${a.inputs.length} vs ${b.inputs.length} inputs`);
+  else {
+    const fieldDiffs = new Map();
+    let classDiffs = 0;
+    for (let i = 0; i < a.inputs.length; i++) {
+      const x = a.inputs[i];
+      const y = b.inputs[i];
+      if (x.id !== y.id || x.class !== y.class) classDiffs++;
+      for (const f of new Set([...Object.keys(x), ...Object.keys(y)]))
+        if (JSON.stringify(x[f]) !== JSON.stringify(y[f])) fieldDiffs.set(f, (fieldDiffs.get(f) ?? 0) + 1);
+    }
+    if (classDiffs) problems.push(`${classDiffs} inputs differ in id or class`);
+    for (const [f, n] of fieldDiffs) problems.push(`'${f}' differs on ${n} inputs`);
+  }
+  return problems;
+}
+
+/** Nix's own output for the root must be the dump the benchmark scans (checked once, small graph). */
+function compareWithNix(g, nixStore) {
+  const r = spawnSync('nix', [...NIX_FEATURES, '--store', nixStore, 'show-derivation', '-r', g.root], {
+    maxBuffer: 2 ** 30,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) return [`nix show-derivation failed: ${r.stderr.slice(0, 300)}`];
+  const fromNix = JSON.parse(r.stdout);
+  const ours = JSON.parse(gunzipSync(readFileSync(g.jsonGz)).toString('utf8'));
+  const a = Object.keys(fromNix);
+  const b = Object.keys(ours);
+  if (a.join('\n') !== b.join('\n')) return [`nix lists ${a.length} derivations, the dump ${b.length}`];
+  const differ = b.filter((k) => JSON.stringify(fromNix[k]) !== JSON.stringify(ours[k]));
+  return differ.length ? [`${differ.length} derivations differ from nix's JSON, e.g. ${differ[0]}`] : [];
+}
+
+function registerInNixStore(manifest) {
+  if (flag('no-nix')) return { store: null, why: '--no-nix given' };
+  const v = spawnSync('nix', ['--version'], { encoding: 'utf8' });
+  if (v.error || v.status !== 0) return { store: null, why: 'nix is not on PATH' };
+  // `nix-store --register-validity` cannot be used: it canonicalises (lstat/chown) each path
+  // at its store path, /nix/store/..., not under the chroot store's root, so it fails on the
+  // first path. `--load-db` (the `--dump-db` format: path, narHash, narSize, deriver,
+  // references) registers without touching the files; Nix still reads every .drv and checks
+  // its output paths (checkDerivationOutputs), which the synthetic graphs pass.
+  const t0 = performance.now();
+  const r = spawnSync('nix-store', ['--store', manifest.storeRoot, '--load-db'], {
+    input: readFileSync(manifest.nixDb),
+    encoding: 'utf8',
+    maxBuffer: 2 ** 26,
+  });
+  if (r.status !== 0) return { store: null, why: `nix-store --load-db failed: ${r.stderr.trim().slice(0, 500)}` };
+  return { store: manifest.storeRoot, seconds: (performance.now() - t0) / 1000 };
+}
+
+const fmtMs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const fmtMB = (mb) => (Number.isFinite(mb) ? `${mb.toFixed(0)} MB` : 'n/a');
+const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
+
+async function main() {
+  const t0 = performance.now();
+  const work = workDir();
+  const results = { machine: machine(), loadavgStart: os.loadavg(), runs, cli: path.relative(REPO, cli), work, graphs: [] };
+  log(`work dir ${work}; ${runs} rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  try {
+    log('synthesising graphs (bench/synth.mjs)…');
+    execFileSync(
+      process.execPath,
+      ['--max-old-space-size=8192', path.join(REPO, 'bench', 'synth.mjs'), '--out', work, '--sizes', sizes.join(',')],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    const manifest = JSON.parse(readFileSync(path.join(work, 'manifest.json'), 'utf8'));
+    results.synth = {
+      seconds: manifest.seconds,
+      copies: manifest.copies,
+      perCopy: manifest.perCopy,
+      corpusDerivations: manifest.corpus.derivations,
+    };
+
+    log('registering the .drv files in a Nix store (nix-store --load-db)…');
+    const nix = registerInNixStore(manifest);
+    results.nix = nix;
+    log(nix.store ? `registered in ${nix.seconds.toFixed(1)} s` : `nix comparison skipped: ${nix.why}`);
+
+    // The real graph: its .drv files are copy 0 of the synthetic store, byte for byte (synth checks).
+    const graphs = [
+      { label: 'nix.json.gz', derivations: 694, real: true, jsonGz: REAL.file, root: REAL.root, storeRoot: manifest.storeRoot },
+      ...manifest.graphs.map((g) => ({ label: `${g.derivations / 1000}k`, ...g, storeRoot: manifest.storeRoot })),
+    ];
+
+    // Check run (also the warm-up): both modes agree; nix prints exactly the dump we scan.
+    for (const g of graphs) {
+      const c = commands(g, work, nix.store);
+      const [jc, ja] = c.json();
+      measure(jc, ja, { tmp: work, okCodes: [0, 1] });
+      const [ac, aa] = c.aterm();
+      measure(ac, aa, { tmp: work, okCodes: [0, 1] });
+      const rj = JSON.parse(readFileSync(path.join(work, `report-${g.label}-json.json`), 'utf8'));
+      const ra = JSON.parse(readFileSync(path.join(work, `report-${g.label}-aterm.json`), 'utf8'));
+      g.summary = rj.summary;
+      g.modesAgree = compareReports(rj, ra);
+      if (nix.store && (g.real || g === graphs[1])) g.nixAgrees = compareWithNix(g, nix.store);
+      log(
+        `${g.label}: ${rj.summary.derivations} derivations, ${rj.summary.inputs} inputs; JSON vs ATerm report: ` +
+          `${g.modesAgree.length ? g.modesAgree.join('; ') : 'identical'}` +
+          (g.nixAgrees ? `; nix show-derivation vs dump: ${g.nixAgrees.length ? g.nixAgrees.join('; ') : 'identical'}` : ''),
+      );
+    }
+
+    for (const g of graphs) {
+      const c = commands(g, work, nix.store);
+      const samples = {};
+      for (let r = 0; r < runs; r++) {
+        for (const [name, make] of Object.entries(c)) {
+          const [cmd, args] = make();
+          (samples[name] ??= []).push(measure(cmd, args, { tmp: work, okCodes: [0, 1] }));
+        }
+      }
+      const m = {};
+      for (const [name, xs] of Object.entries(samples))
+        m[name] = { wallMs: median(xs.map((x) => x.wallMs)), rssMB: median(xs.map((x) => x.rssMB)), all: xs.map((x) => +x.wallMs.toFixed(0)) };
+      g.m = m;
+      g.jsonVsParse = m.json.wallMs / m.parse.wallMs;
+      g.atermVsNix = m.nix ? m.aterm.wallMs / m.nix.wallMs : NaN;
+      g.atermVsParse = m.aterm.wallMs / m.parse.wallMs;
+      log(
+        `${g.label}: parse ${fmtMs(m.parse.wallMs)}, JSON scan ${fmtMs(m.json.wallMs)} (${fmtX(g.jsonVsParse)}), ` +
+          `ATerm scan ${fmtMs(m.aterm.wallMs)}` +
+          (m.nix ? `, nix ${fmtMs(m.nix.wallMs)} (ATerm/nix ${fmtX(g.atermVsNix)})` : ''),
+      );
+      const { jsonGz, storeRoot, ...keep } = g;
+      results.graphs.push({ ...keep, jsonGzBytes: existsSync(jsonGz) ? readFileSync(jsonGz).length : null });
+    }
+  } finally {
+    results.loadavgEnd = os.loadavg();
+    results.seconds = (performance.now() - t0) / 1000;
+    if (!flag('keep')) rmSync(work, { recursive: true, force: true });
+    else log(`kept ${work}`);
+  }
+  const file = opt('results');
+  if (file) writeFileSync(file, JSON.stringify(results, null, 2));
+  console.log(report(results));
+}
+
+function report(res) {
+  const L = [];
+  const mc = res.machine;
+  L.push(`Date ${mc.date}; ${mc.cpu}, ${mc.memoryGB} GB; ${mc.os}; node ${mc.node}; ${mc.nix ?? 'no nix'}; peak RSS from ${mc.rss}.`);
+  L.push(
+    `Load average at start ${res.loadavgStart.map((x) => x.toFixed(1)).join(' ')}, at end ${res.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}; ` +
+      `median of ${res.runs} interleaved rounds; whole run ${res.seconds.toFixed(0)} s.`,
+  );
+  if (res.synth)
+    L.push(
+      `Synthetic graphs: ${res.synth.copies} copies of the ${res.synth.corpusDerivations}-derivation corpus union ` +
+        `(${res.synth.perCopy.added} new derivations per copy, ${res.synth.perCopy.shared} shared), generated in ${res.synth.seconds.toFixed(0)} s.`,
+    );
+  if (res.nix) L.push(res.nix.store ? `Nix store registration (nix-store --load-db): ${res.nix.seconds.toFixed(0)} s.` : `No nix comparison: ${res.nix.why}.`);
+  L.push('');
+  L.push(
+    '| graph | derivations | dump (gz) | parse floor | JSON scan | JSON / parse | ATerm scan | nix show-derivation -r | ATerm / nix | JSON scan per 1k drv | ATerm scan per 1k drv |',
+  );
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const g of res.graphs) {
+    const m = g.m;
+    const cell = (x) => (x ? `${fmtMs(x.wallMs)}, ${fmtMB(x.rssMB)}` : 'n/a');
+    L.push(
+      `| ${g.label} | ${g.summary.derivations} | ${(g.jsonGzBytes / 1e6).toFixed(1)} MB | ${cell(m.parse)} | ${cell(m.json)} | ${fmtX(g.jsonVsParse)} | ` +
+        `${cell(m.aterm)} | ${cell(m.nix)} | ${fmtX(g.atermVsNix)} | ${fmtMs((m.json.wallMs / g.summary.derivations) * 1000)} | ${fmtMs((m.aterm.wallMs / g.summary.derivations) * 1000)} |`,
+    );
+  }
+  const synth = res.graphs.filter((g) => !g.real);
+  if (synth.length >= 2) {
+    const a = synth[0];
+    const b = synth[synth.length - 1];
+    const k = b.summary.derivations / a.summary.derivations;
+    const exp = (x, y) => Math.log(y / x) / Math.log(k);
+    L.push('');
+    L.push(
+      `Growth ${a.label} -> ${b.label} (${k.toFixed(0)}x the derivations): JSON scan ${fmtX(b.m.json.wallMs / a.m.json.wallMs)} ` +
+        `(exponent ${exp(a.m.json.wallMs, b.m.json.wallMs).toFixed(2)}), ATerm scan ${fmtX(b.m.aterm.wallMs / a.m.aterm.wallMs)} ` +
+        `(exponent ${exp(a.m.aterm.wallMs, b.m.aterm.wallMs).toFixed(2)}), parse floor ${fmtX(b.m.parse.wallMs / a.m.parse.wallMs)}` +
+        (b.m.nix ? `, nix ${fmtX(b.m.nix.wallMs / a.m.nix.wallMs)}` : '') +
+        '; 1.00 is linear.',
+    );
+    const big = synth.find((g) => g.summary.derivations === 100_000) ?? b;
+    const ok = (c) => (c ? 'met' : 'MISSED');
+    L.push('');
+    L.push(`Targets (${big.label}):`);
+    L.push(`- under 5 s and 2 GB: JSON ${fmtMs(big.m.json.wallMs)} / ${fmtMB(big.m.json.rssMB)}, ATerm ${fmtMs(big.m.aterm.wallMs)} / ${fmtMB(big.m.aterm.rssMB)}: ${ok(Math.max(big.m.json.wallMs, big.m.aterm.wallMs) < 5000 && Math.max(big.m.json.rssMB, big.m.aterm.rssMB) < 2048)}`);
+    L.push(`- JSON scan within 2x of the parse floor: ${synth.map((g) => `${g.label} ${fmtX(g.jsonVsParse)}`).join(', ')}: ${ok(synth.every((g) => g.jsonVsParse <= 2))}`);
+    if (synth.every((g) => g.m.nix))
+      L.push(`- ATerm scan no slower than nix show-derivation -r: ${synth.map((g) => `${g.label} ${fmtX(g.atermVsNix)}`).join(', ')}: ${ok(synth.every((g) => g.atermVsNix <= 1))}`);
+  }
+  const real = res.graphs.find((g) => g.real);
+  if (real) {
+    L.push('');
+    L.push(
+      `nixpkgs-2024/nix.json.gz (${real.summary.derivations} derivations): scan ${fmtMs(real.m.json.wallMs)} vs node decompress + JSON.parse ` +
+        `${fmtMs(real.m.parse.wallMs)}: ${fmtX(real.jsonVsParse)}; ATerm scan of its root ${fmtMs(real.m.aterm.wallMs)}` +
+        (real.m.nix ? ` vs nix show-derivation -r ${fmtMs(real.m.nix.wallMs)}: ${fmtX(real.atermVsNix)}` : '') +
+        '.',
+    );
+  }
+  L.push('');
+  for (const g of res.graphs) {
+    L.push(
+      `Check ${g.label}: JSON-mode and ATerm-mode reports ${g.modesAgree.length ? `differ: ${g.modesAgree.join('; ')}` : 'identical (summary, every input, trust base, gate)'}` +
+        (g.nixAgrees ? `; nix show-derivation -r prints ${g.nixAgrees.length ? `something else: ${g.nixAgrees.join('; ')}` : 'exactly the dump scanned'}` : '') +
+        '.',
+    );
+  }
+  return L.join('\n');
+}
+
+await main();
