@@ -11,6 +11,7 @@ import { VERSION } from './version.js';
 import { scanCommand } from './commands/scan.js';
 import { diffCommand } from './commands/diff.js';
 import { allowlistCommand } from './commands/allowlist.js';
+import { elfCommand } from './commands/elf.js';
 
 const USAGE = `seedaudit ${VERSION}: find the binaries a Nix build trusts that were not built from source
 
@@ -33,6 +34,7 @@ Usage:
       --no-inspect              do not look inside store paths (ELF files, archives)
       -v, --verbose             list every input in the text report
       -q, --quiet               no progress and no text report on stdout
+  seedaudit elf FILE... [--format text|json]  ELF facts: interpreter, NEEDED, RUNPATH, build-id, .comment, Go build info
   seedaudit diff OLD.json NEW.json [--format text|json]
                                            binary inputs added, removed, changed; exit 1 when binaries were added
   seedaudit allowlist check [--allowlist FILE] [--report REPORT.json]...
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
   diff: diffCommand,
   allowlist: allowlistCommand,
+  elf: elfCommand,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {
