@@ -6,6 +6,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { ReportInput, ScanReport } from './schema.js';
+import { escapeControl } from './escape.js';
 
 export interface TextOptions {
   color: boolean;
@@ -13,10 +14,9 @@ export interface TextOptions {
   verbose?: boolean;
 }
 
-// Names and URLs come from the graph: strip control characters so a crafted name cannot
-// move the cursor, clear the screen or fake a line of our output.
-// eslint-disable-next-line no-control-regex
-const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+// Names and URLs come from the graph: control and bidi characters are made visible so a
+// crafted name cannot move the cursor, clear the screen or fake a line of our output.
+const clean = escapeControl;
 
 function status(i: ReportInput, c: ChalkInstance): string {
   if (i.allowlisted) return c.green(`allowlisted as '${clean(i.allowlist!.name)}'`);
