@@ -13,35 +13,49 @@ export interface Placement {
 
 interface Bfs {
   root: string;
-  /** drv -> parent drv (root maps to null) */
-  parent: Map<string, string | null>;
-  depth: Map<string, number>;
+  /** drv -> its position in the breadth-first order (the root is 0) */
+  seen: Map<string, number>;
+  /** by position: the drv, its parent's position (-1 for the root), its depth */
+  order: string[];
+  parent: Int32Array;
+  depth: Int32Array;
 }
 
+/** Keys in code-unit order. Nix writes inputDrvs sorted already, so this rarely sorts. */
+function sortedKeys(o: Record<string, unknown>): string[] {
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return keys.sort();
+  return keys;
+}
+
+// One map lookup per edge, parents and depths in arrays: at 100k derivations this walk was
+// three map operations per edge (BENCHMARKS.md).
 function bfs(graph: DerivationGraph, root: string): Bfs {
-  const parent = new Map<string, string | null>([[root, null]]);
-  const depth = new Map<string, number>([[root, 0]]);
-  const queue = [root];
-  for (let i = 0; i < queue.length; i++) {
-    const cur = queue[i];
-    const d = graph.derivations.get(cur);
+  const seen = new Map<string, number>([[root, 0]]);
+  const order = [root];
+  const parents: number[] = [-1];
+  const depths: number[] = [0];
+  for (let i = 0; i < order.length; i++) {
+    const d = graph.derivations.get(order[i]);
     if (!d) continue; // an input drv missing from the dump: reported by the reader, not here
-    const next = depth.get(cur)! + 1;
+    const next = depths[i] + 1;
     // sorted so that equal-length chains are chosen the same way on every run
-    for (const dep of Object.keys(d.inputDrvs).sort()) {
-      if (parent.has(dep)) continue;
-      parent.set(dep, cur);
-      depth.set(dep, next);
-      queue.push(dep);
+    for (const dep of sortedKeys(d.inputDrvs)) {
+      if (seen.has(dep)) continue;
+      seen.set(dep, order.length);
+      order.push(dep);
+      parents.push(i);
+      depths.push(next);
     }
   }
-  return { root, parent, depth };
+  return { root, seen, order, parent: Int32Array.from(parents), depth: Int32Array.from(depths) };
 }
 
-function chain(graph: DerivationGraph, b: Bfs, to: string): string[] {
+function chain(graph: DerivationGraph, b: Bfs, to: number): string[] {
   const names: string[] = [];
-  for (let cur: string | null | undefined = to; cur; cur = b.parent.get(cur)) {
-    names.push(graph.derivations.get(cur)?.name ?? cur);
+  for (let cur = to; cur >= 0; cur = b.parent[cur]) {
+    const drv = b.order[cur];
+    names.push(graph.derivations.get(drv)?.name ?? drv);
   }
   return names.reverse();
 }
@@ -51,14 +65,16 @@ export function placeInputs(graph: DerivationGraph, inputs: RawInput[]): Map<str
   const out = new Map<string, Placement>();
   for (const input of inputs) {
     const roots: string[] = [];
-    let best: { b: Bfs; at: string; depth: number } | undefined;
+    let best: { b: Bfs; at: number; depth: number } | undefined;
     for (const b of searches) {
       // a FOD is itself a node; sources and host builders hang off the derivations using them
       const anchors = input.kind === 'fixed-output' ? input.drvs : input.users;
-      let here: { at: string; depth: number } | undefined;
+      let here: { at: number; depth: number } | undefined;
       for (const a of anchors) {
-        const dep = b.depth.get(a);
-        if (dep !== undefined && (!here || dep < here.depth)) here = { at: a, depth: dep };
+        const at = b.seen.get(a);
+        if (at === undefined) continue;
+        const dep = b.depth[at];
+        if (!here || dep < here.depth) here = { at, depth: dep };
       }
       if (!here) continue;
       roots.push(b.root);

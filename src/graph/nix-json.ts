@@ -74,6 +74,17 @@ function fixedFrom(ctx: Ctx, o: Json, outName: string): (FixedHash & { bytes: Bu
   }
 }
 
+/** Every key a full store path, every value a list of strings: nothing to normalise. */
+function isModelInputDrvs(o: Json): boolean {
+  for (const p of Object.keys(o)) {
+    if (p.charCodeAt(0) !== 47 /* / */) return false;
+    const v = o[p];
+    if (!Array.isArray(v)) return false;
+    for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
+  }
+  return true;
+}
+
 function stringArray(ctx: Ctx, v: unknown, what: string): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) ctx.fail(`${what} is not a list of strings`);
   return v as string[];
@@ -157,9 +168,12 @@ export function parseDerivationJson(
   }
   const inputSrcs = stringArray(ctx, rawSrcs, 'inputSrcs').map((p) => ctx.path(p, 'input source'));
   if (!isObject(rawDrvs)) ctx.fail('inputDrvs is not an object');
-  const inputDrvs: Record<string, string[]> = {};
+  // Already the model's shape (2.4-2.17: full paths -> output names): used as parsed. Copying
+  // every entry into a fresh object was the most expensive line of JSON mode (BENCHMARKS.md).
+  const asParsed = isModelInputDrvs(rawDrvs);
+  const inputDrvs: Record<string, string[]> = asParsed ? (rawDrvs as Record<string, string[]>) : {};
   let dynamicInputs: string[] | undefined;
-  for (const [p, v] of Object.entries(rawDrvs)) {
+  if (!asParsed) for (const [p, v] of Object.entries(rawDrvs)) {
     const full = ctx.path(p, 'input derivation');
     if (Array.isArray(v)) {
       inputDrvs[full] = stringArray(ctx, v, `inputDrvs of ${p}`);

@@ -112,7 +112,10 @@ t.test('seedaudit scan with real Nix', { skip: noNixReason() ?? false }, async (
     t.equal(tarball?.via[0], 'mytool-1.0', 'via starts at the root');
     t.equal(tarball?.via.at(-1), TARBALL, 'via ends at the input');
 
-    t.same(rep.gate.failures, [tarball?.drv], 'only the tarball fails the gate, not the /bin/sh builder');
+    // the tarball, and the ELF file the package copied out of it; not the /bin/sh builder
+    const tool = rep.elf.find((e: { path: string }) => e.path.endsWith('/bin/tool'));
+    t.match(tool, { provenance: 'from-prebuilt', fromInput: tarball?.id, gate: 'fail' }, 'the output ELF is traced to the tarball');
+    t.same(rep.gate.failures, [tarball?.drv, tool?.path], 'the tarball and its ELF fail the gate, not the /bin/sh builder');
 
     const sh = shBuilder(rep);
     t.ok(sh, 'the /bin/sh builder is an input of kind builder');
