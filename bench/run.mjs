@@ -7,7 +7,8 @@
 //
 //   npm run bench                          (builds, then runs this)
 //   node bench/run.mjs [--sizes 10000,50000,100000] [--runs 3] [--work DIR] [--keep]
-//                      [--cli dist/cli.js] [--no-nix] [--results FILE.json]
+//                      [--cli dist/cli.js] [--baseline-cli OTHER/dist/cli.js] [--no-nix]
+//                      [--results FILE.json]
 //
 // Every command runs as its own process (node startup and module loading count, as they do in
 // CI), rounds are interleaved (parse, JSON scan, ATerm scan, nix; then again) so machine noise
@@ -32,6 +33,7 @@ const flag = (name) => argv.includes(`--${name}`);
 const sizes = opt('sizes', '10000,50000,100000').split(',').map(Number).sort((a, b) => a - b);
 const runs = Number(opt('runs', '3'));
 const cli = path.resolve(opt('cli', path.join(REPO, 'dist', 'cli.js')));
+const baseCli = opt('baseline-cli') ? path.resolve(opt('baseline-cli')) : null;
 const log = (s) => console.error(`bench: ${s}`);
 const NIX_FEATURES = ['--extra-experimental-features', 'nix-command'];
 /** The largest real graph, and the root its dump starts from. */
@@ -76,43 +78,55 @@ function machine() {
 const PARSE_FLOOR =
   "JSON.parse(require('zlib').gunzipSync(require('fs').readFileSync(process.argv[1])).toString('utf8'))";
 
-/** The commands of one graph, each a function of the output file (for the check run). */
-function commands(g, work, nixStore) {
+/**
+ * The commands of one graph. `json` and `aterm` are the scan with --no-inspect: graph reading,
+ * classification, placement and the JSON report, the same work in both modes. `jsonDefault`
+ * and `atermDefault` are the default command line, which adds the inspect stage (it looks in
+ * the store for every input path; the synthetic paths do not exist, so it finds nothing but
+ * still pays for looking). With --baseline-cli, `jsonBase`/`atermBase` run another build.
+ */
+function commands(g, work, nixStore, baseCli) {
   const out = (tag) => path.join(work, `report-${g.label}-${tag}.json`);
+  const scanJson = (bin, o, extra) => ['node', [bin, 'scan', '--from-json', g.jsonGz, ...extra, '--format', 'json', '-q', '-o', o]];
+  const scanAterm = (bin, o, extra) => ['node', [bin, 'scan', '--store-root', g.storeRoot, g.root, ...extra, '--format', 'json', '-q', '-o', o]];
   const c = {
     parse: () => ['node', ['-e', PARSE_FLOOR, g.jsonGz]],
-    json: (o = out('json')) => ['node', [cli, 'scan', '--from-json', g.jsonGz, '--format', 'json', '-q', '-o', o]],
+    json: (o = out('json')) => scanJson(cli, o, ['--no-inspect']),
+    aterm: (o = out('aterm')) => scanAterm(cli, o, ['--no-inspect']),
   };
-  if (g.storeRoot) {
-    c.aterm = (o = out('aterm')) => [
-      'node',
-      [cli, 'scan', '--store-root', g.storeRoot, g.root, '--no-inspect', '--format', 'json', '-q', '-o', o],
-    ];
-  }
   if (nixStore) c.nix = () => ['nix', [...NIX_FEATURES, '--store', nixStore, 'show-derivation', '-r', g.root]];
+  c.jsonDefault = () => scanJson(cli, out('json-default'), []);
+  c.atermDefault = () => scanAterm(cli, out('aterm-default'), []);
+  if (baseCli) {
+    c.jsonBase = () => scanJson(baseCli, out('json-base'), ['--no-inspect']);
+    c.atermBase = () => scanAterm(baseCli, out('aterm-base'), ['--no-inspect']);
+  }
   return c;
 }
 
-/** Both modes must give the same report: summary, every input, the trust base. */
+/**
+ * Both modes must give the same report. Returns what differs: `core` (summary, roots, trust
+ * base, gate, and every input's id, kind, class, path, hash, roots and chain) and, apart,
+ * other per-input fields (URL order, evidence wording) with the number of inputs concerned.
+ */
 function compareReports(a, b) {
-  const problems = [];
+  const core = [];
+  const other = [];
   for (const k of ['summary', 'roots', 'trustBase', 'gate'])
-    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) problems.push(`${k} differs`);
-  if (a.inputs.length !== b.inputs.length) problems.push(`${a.inputs.length} vs ${b.inputs.length} inputs`);
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) core.push(`${k} differs`);
+  if (a.inputs.length !== b.inputs.length) core.push(`${a.inputs.length} vs ${b.inputs.length} inputs`);
   else {
+    const CORE = new Set(['id', 'kind', 'class', 'path', 'hash', 'hashMode', 'roots', 'via', 'gate', 'binary', 'allowlisted']);
     const fieldDiffs = new Map();
-    let classDiffs = 0;
     for (let i = 0; i < a.inputs.length; i++) {
       const x = a.inputs[i];
       const y = b.inputs[i];
-      if (x.id !== y.id || x.class !== y.class) classDiffs++;
       for (const f of new Set([...Object.keys(x), ...Object.keys(y)]))
         if (JSON.stringify(x[f]) !== JSON.stringify(y[f])) fieldDiffs.set(f, (fieldDiffs.get(f) ?? 0) + 1);
     }
-    if (classDiffs) problems.push(`${classDiffs} inputs differ in id or class`);
-    for (const [f, n] of fieldDiffs) problems.push(`'${f}' differs on ${n} inputs`);
+    for (const [f, n] of fieldDiffs) (CORE.has(f) ? core : other).push(`'${f}' differs on ${n} inputs`);
   }
-  return problems;
+  return { core, other };
 }
 
 /** Nix's own output for the root must be the dump the benchmark scans (checked once, small graph). */
@@ -150,6 +164,16 @@ function registerInNixStore(manifest) {
   return { store: manifest.storeRoot, seconds: (performance.now() - t0) / 1000 };
 }
 
+function checkText(g) {
+  const m = g.modesAgree;
+  let s = m.core.length
+    ? `JSON and ATerm mode reports DIFFER: ${m.core.join('; ')}`
+    : 'JSON and ATerm mode reports agree (summary, trust base, gate; every input\'s id, class, path, hash, roots, chain)';
+  if (m.other.length) s += `; other fields: ${m.other.join(', ')}`;
+  if (g.nixAgrees) s += `; nix show-derivation -r prints ${g.nixAgrees.length ? `something else: ${g.nixAgrees.join('; ')}` : 'exactly the dump scanned'}`;
+  return s;
+}
+
 const fmtMs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const fmtMB = (mb) => (Number.isFinite(mb) ? `${mb.toFixed(0)} MB` : 'n/a');
 const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
@@ -157,7 +181,7 @@ const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
 async function main() {
   const t0 = performance.now();
   const work = workDir();
-  const results = { machine: machine(), loadavgStart: os.loadavg(), runs, cli: path.relative(REPO, cli), work, graphs: [] };
+  const results = { machine: machine(), loadavgStart: os.loadavg(), runs, cli: path.relative(REPO, cli), baseCli, work, graphs: [] };
   log(`work dir ${work}; ${runs} rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   try {
     log('synthesising graphs (bench/synth.mjs)…');
@@ -187,7 +211,7 @@ async function main() {
 
     // Check run (also the warm-up): both modes agree; nix prints exactly the dump we scan.
     for (const g of graphs) {
-      const c = commands(g, work, nix.store);
+      const c = commands(g, work, nix.store, baseCli);
       const [jc, ja] = c.json();
       measure(jc, ja, { tmp: work, okCodes: [0, 1] });
       const [ac, aa] = c.aterm();
@@ -197,15 +221,11 @@ async function main() {
       g.summary = rj.summary;
       g.modesAgree = compareReports(rj, ra);
       if (nix.store && (g.real || g === graphs[1])) g.nixAgrees = compareWithNix(g, nix.store);
-      log(
-        `${g.label}: ${rj.summary.derivations} derivations, ${rj.summary.inputs} inputs; JSON vs ATerm report: ` +
-          `${g.modesAgree.length ? g.modesAgree.join('; ') : 'identical'}` +
-          (g.nixAgrees ? `; nix show-derivation vs dump: ${g.nixAgrees.length ? g.nixAgrees.join('; ') : 'identical'}` : ''),
-      );
+      log(`${g.label}: ${rj.summary.derivations} derivations, ${rj.summary.inputs} inputs; ${checkText(g)}`);
     }
 
     for (const g of graphs) {
-      const c = commands(g, work, nix.store);
+      const c = commands(g, work, nix.store, baseCli);
       const samples = {};
       for (let r = 0; r < runs; r++) {
         for (const [name, make] of Object.entries(c)) {
@@ -217,9 +237,13 @@ async function main() {
       for (const [name, xs] of Object.entries(samples))
         m[name] = { wallMs: median(xs.map((x) => x.wallMs)), rssMB: median(xs.map((x) => x.rssMB)), all: xs.map((x) => +x.wallMs.toFixed(0)) };
       g.m = m;
-      g.jsonVsParse = m.json.wallMs / m.parse.wallMs;
-      g.atermVsNix = m.nix ? m.aterm.wallMs / m.nix.wallMs : NaN;
-      g.atermVsParse = m.aterm.wallMs / m.parse.wallMs;
+      // A ratio is taken within each round (the two commands ran seconds apart) and the
+      // median of those is reported: slow drifts in machine load cancel out.
+      const ratio = (a, b) => (samples[a] && samples[b] ? median(samples[a].map((x, r) => x.wallMs / samples[b][r].wallMs)) : NaN);
+      g.jsonVsParse = ratio('json', 'parse');
+      g.atermVsNix = ratio('aterm', 'nix');
+      g.atermVsParse = ratio('aterm', 'parse');
+      g.speedup = { json: ratio('jsonBase', 'json'), aterm: ratio('atermBase', 'aterm') };
       log(
         `${g.label}: parse ${fmtMs(m.parse.wallMs)}, JSON scan ${fmtMs(m.json.wallMs)} (${fmtX(g.jsonVsParse)}), ` +
           `ATerm scan ${fmtMs(m.aterm.wallMs)}` +
@@ -245,7 +269,7 @@ function report(res) {
   L.push(`Date ${mc.date}; ${mc.cpu}, ${mc.memoryGB} GB; ${mc.os}; node ${mc.node}; ${mc.nix ?? 'no nix'}; peak RSS from ${mc.rss}.`);
   L.push(
     `Load average at start ${res.loadavgStart.map((x) => x.toFixed(1)).join(' ')}, at end ${res.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}; ` +
-      `median of ${res.runs} interleaved rounds; whole run ${res.seconds.toFixed(0)} s.`,
+      `times and RSS are medians of ${res.runs} interleaved rounds, ratios the median of the per-round ratios; whole run ${res.seconds.toFixed(0)} s.`,
   );
   if (res.synth)
     L.push(
@@ -266,6 +290,23 @@ function report(res) {
         `${cell(m.aterm)} | ${cell(m.nix)} | ${fmtX(g.atermVsNix)} | ${fmtMs((m.json.wallMs / g.summary.derivations) * 1000)} | ${fmtMs((m.aterm.wallMs / g.summary.derivations) * 1000)} |`,
     );
   }
+  L.push('');
+  const base = res.graphs[0]?.m.jsonBase;
+  L.push(
+    `| graph | JSON scan, default flags (inspect stage on) | ATerm scan, default flags |${base ? ' JSON scan, baseline build | ATerm scan, baseline build | JSON speed-up | ATerm speed-up |' : ''}`,
+  );
+  L.push(`|---|---:|---:|${base ? '---:|---:|---:|---:|' : ''}`);
+  for (const g of res.graphs) {
+    const m = g.m;
+    const cell = (x) => (x ? `${fmtMs(x.wallMs)}, ${fmtMB(x.rssMB)}` : 'n/a');
+    L.push(
+      `| ${g.label} | ${cell(m.jsonDefault)} | ${cell(m.atermDefault)} |` +
+        (base
+          ? ` ${cell(m.jsonBase)} | ${cell(m.atermBase)} | ${fmtX(g.speedup.json)} | ${fmtX(g.speedup.aterm)} |`
+          : ''),
+    );
+  }
+  if (base) L.push(`Baseline build: ${res.baseCli}.`);
   const synth = res.graphs.filter((g) => !g.real);
   if (synth.length >= 2) {
     const a = synth[0];
@@ -300,13 +341,7 @@ function report(res) {
     );
   }
   L.push('');
-  for (const g of res.graphs) {
-    L.push(
-      `Check ${g.label}: JSON-mode and ATerm-mode reports ${g.modesAgree.length ? `differ: ${g.modesAgree.join('; ')}` : 'identical (summary, every input, trust base, gate)'}` +
-        (g.nixAgrees ? `; nix show-derivation -r prints ${g.nixAgrees.length ? `something else: ${g.nixAgrees.join('; ')}` : 'exactly the dump scanned'}` : '') +
-        '.',
-    );
-  }
+  for (const g of res.graphs) L.push(`Check ${g.label}: ${checkText(g)}.`);
   return L.join('\n');
 }
 

@@ -61,7 +61,10 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
   });
   // binaries first, then by class and name: the order a reviewer reads in
   const order = { prebuilt: 0, seed: 1, unknown: 2, source: 3 };
-  inputs.sort((a, b) => order[a.class] - order[b.class] || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  // equal names (the same source in many closures) skip the collator: they compare as 0 anyway
+  inputs.sort(
+    (a, b) => order[a.class] - order[b.class] || (a.name === b.name ? 0 : a.name.localeCompare(b.name)) || a.id.localeCompare(b.id),
+  );
 
   const byId = new Map(inputs.map((i) => [i.id, i]));
   const elf: ElfFinding[] = observed.map((o) => ({ ...o, gate: elfGate(o, byId, opts.failOn) }));

@@ -162,9 +162,9 @@ function consumerFact(rule: CompiledRule, m: RuleMatch, f: Facts): string | null
     if (!user) continue;
     if (rule.re.consumerName && !rule.re.consumerName.some((r) => r.test(user.name))) continue;
     if (m.consumer!.asSrc) {
-      const src = attr(user, 'src');
-      const srcs = attr(user, 'srcs')?.split(/\s+/) ?? [];
-      if (!input.path || (src !== input.path && !srcs.includes(input.path))) continue;
+      // `srcs` is split only when `src` is not the input: most consumers name it in `src`
+      if (!input.path) continue;
+      if (attr(user, 'src') !== input.path && !(attr(user, 'srcs')?.split(/\s+/) ?? []).includes(input.path)) continue;
     }
     let hook = '';
     if (rule.re.consumerNative) {

@@ -15,8 +15,9 @@ interface Bfs {
   root: string;
   /** drv -> its position in the breadth-first order (the root is 0) */
   seen: Map<string, number>;
-  /** by position: the drv, its parent's position (-1 for the root), its depth */
+  /** by position: the drv, its name, its parent's position (-1 for the root), its depth */
   order: string[];
+  names: string[];
   parent: Int32Array;
   depth: Int32Array;
 }
@@ -28,15 +29,17 @@ function sortedKeys(o: Record<string, unknown>): string[] {
   return keys;
 }
 
-// One map lookup per edge, parents and depths in arrays: at 100k derivations this walk was
-// three map operations per edge (BENCHMARKS.md).
+// One map lookup per edge; parents, depths and names in arrays, so a chain is walked without
+// lookups (at 100k derivations the chains alone were ~750k map lookups; BENCHMARKS.md).
 function bfs(graph: DerivationGraph, root: string): Bfs {
   const seen = new Map<string, number>([[root, 0]]);
   const order = [root];
+  const names: string[] = [];
   const parents: number[] = [-1];
   const depths: number[] = [0];
   for (let i = 0; i < order.length; i++) {
     const d = graph.derivations.get(order[i]);
+    names.push(d?.name ?? order[i]);
     if (!d) continue; // an input drv missing from the dump: reported by the reader, not here
     const next = depths[i] + 1;
     // sorted so that equal-length chains are chosen the same way on every run
@@ -48,15 +51,12 @@ function bfs(graph: DerivationGraph, root: string): Bfs {
       depths.push(next);
     }
   }
-  return { root, seen, order, parent: Int32Array.from(parents), depth: Int32Array.from(depths) };
+  return { root, seen, order, names, parent: Int32Array.from(parents), depth: Int32Array.from(depths) };
 }
 
-function chain(graph: DerivationGraph, b: Bfs, to: number): string[] {
+function chain(b: Bfs, to: number): string[] {
   const names: string[] = [];
-  for (let cur = to; cur >= 0; cur = b.parent[cur]) {
-    const drv = b.order[cur];
-    names.push(graph.derivations.get(drv)?.name ?? drv);
-  }
+  for (let cur = to; cur >= 0; cur = b.parent[cur]) names.push(b.names[cur]);
   return names.reverse();
 }
 
@@ -82,7 +82,7 @@ export function placeInputs(graph: DerivationGraph, inputs: RawInput[]): Map<str
     }
     let via: string[] = [];
     if (best) {
-      via = chain(graph, best.b, best.at);
+      via = chain(best.b, best.at);
       if (input.kind !== 'fixed-output') via.push(input.name);
     }
     out.set(input.id, { via, roots });

@@ -35,8 +35,8 @@ export function urlsOf(d: Derivation): string[] {
 
 export function collectInputs(graph: DerivationGraph): RawInput[] {
   const inputs = new Map<string, RawInput>();
-  /** FOD .drv path -> key of its input (its output path) */
-  const fodKey = new Map<string, string>();
+  /** FOD .drv path -> its input (keyed by its output path) */
+  const fodInput = new Map<string, RawInput>();
   const { storeDir } = graph;
   for (const d of graph.derivations.values()) {
     if (isFixedOutput(d)) {
@@ -48,10 +48,9 @@ export function collectInputs(graph: DerivationGraph): RawInput[] {
       if (same) {
         for (const u of urlsOf(d)) if (!same.urls.includes(u)) same.urls.push(u);
         same.drvs.push(d.drvPath);
-        fodKey.set(d.drvPath, key);
+        fodInput.set(d.drvPath, same);
       } else {
-        fodKey.set(d.drvPath, key);
-        inputs.set(key, {
+        const input: RawInput = {
           id: d.drvPath,
           kind: 'fixed-output',
           name: d.name,
@@ -62,7 +61,9 @@ export function collectInputs(graph: DerivationGraph): RawInput[] {
           hash: out.fixed?.sri ?? null,
           hashMode: out.fixed?.method ?? null,
           users: [],
-        });
+        };
+        inputs.set(key, input);
+        fodInput.set(d.drvPath, input);
       }
     }
     for (const src of d.inputSrcs) {
@@ -88,8 +89,8 @@ export function collectInputs(graph: DerivationGraph): RawInput[] {
   }
   for (const d of graph.derivations.values())
     for (const dep of Object.keys(d.inputDrvs)) {
-      const key = fodKey.get(dep);
-      if (key !== undefined) inputs.get(key)!.users.push(d.drvPath);
+      const input = fodInput.get(dep);
+      if (input !== undefined) input.users.push(d.drvPath);
     }
   for (const i of inputs.values()) {
     i.users = [...new Set(i.users)].sort();

@@ -96,7 +96,8 @@ export function detectFormat(d: Json): JsonFormat {
   if (d.version !== undefined) return 'unsupported' as JsonFormat;
   const drvs = d.inputDrvs;
   if (isObject(drvs)) {
-    for (const v of Object.values(drvs)) return Array.isArray(v) ? '2.4-2.17' : '2.18-2.31';
+    // the first own entry decides; found without listing them all (this runs per derivation)
+    for (const k in drvs) if (Object.hasOwn(drvs, k)) return Array.isArray(drvs[k]) ? '2.4-2.17' : '2.18-2.31';
   }
   return typeof d.name === 'string' ? '2.18-2.31' : '2.4-2.17';
 }
@@ -236,7 +237,9 @@ export function graphFromJson(
   }
   const derivations = new Map<string, Derivation>();
   const formats = new Set<JsonFormat>();
-  for (const [key, value] of Object.entries(map)) {
+  // keys, then lookups: Object.entries would allocate a pair per derivation (BENCHMARKS.md)
+  for (const key of Object.keys(map)) {
+    const value = map[key];
     if (!key.endsWith('.drv'))
       throw new InputError(`${detail}: not a derivation graph (key '${key.slice(0, 80)}' is not a .drv path)`);
     if (isObject(value)) formats.add(doc === map ? detectFormat(value) : 'v4');
