@@ -8,10 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { InputError, EXIT } from './errors.js';
 import { processIo, type Command, type Io } from './io.js';
 import { VERSION } from './version.js';
-import { scanCommand } from './commands/scan.js';
-import { diffCommand } from './commands/diff.js';
-import { allowlistCommand } from './commands/allowlist.js';
-import { elfCommand } from './commands/elf.js';
 
 const USAGE = `seedaudit ${VERSION}: find the binaries a Nix build trusts that were not built from source
 
@@ -46,11 +42,12 @@ Usage:
 Exit codes: 0 gate passed, 1 gate failed, 2 usage or input error.
 `;
 
-const COMMANDS: Record<string, Command> = {
-  scan: scanCommand,
-  diff: diffCommand,
-  allowlist: allowlistCommand,
-  elf: elfCommand,
+// each sub-command is loaded when it runs: start-up time counts in every CI job
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  scan: async () => (await import('./commands/scan.js')).scanCommand,
+  diff: async () => (await import('./commands/diff.js')).diffCommand,
+  allowlist: async () => (await import('./commands/allowlist.js')).allowlistCommand,
+  elf: async () => (await import('./commands/elf.js')).elfCommand,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -64,9 +61,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stdout(`${VERSION}\n`);
       return EXIT.pass;
     }
-    const run = COMMANDS[cmd];
-    if (!run) throw new InputError(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; see seedaudit --help)`);
-    return await run(rest, io);
+    const load = COMMANDS[cmd];
+    if (!load) throw new InputError(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; see seedaudit --help)`);
+    return await (await load())(rest, io);
   } catch (e) {
     if (e instanceof InputError) {
       io.stderr(`seedaudit: ${e.message.split('\n')[0]}\n`);

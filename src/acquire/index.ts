@@ -13,9 +13,6 @@ import { InputError } from '../errors.js';
 import type { DerivationGraph } from '../graph/model.js';
 import { parseNixJson, DEFAULT_STORE_DIR } from '../graph/nix-json.js';
 import { readJsonDump } from './json-file.js';
-import { isDrvPath, readDrvGraph } from './drv-files.js';
-import { nixStoreDir, showDerivationRecursive } from './nix.js';
-import { resolveRoots } from './targets.js';
 
 export interface AcquireRequest {
   fromJson?: string;
@@ -40,6 +37,10 @@ const readable = (p: string) =>
 export async function acquireGraph(req: AcquireRequest): Promise<DerivationGraph> {
   const storeDir = (req.storeDir ?? DEFAULT_STORE_DIR).replace(/\/+$/, '');
   if (req.fromJson) return readJsonDump(req.fromJson, { storeDir });
+  // the .drv reader and the nix runner are loaded only when a TARGET needs them
+  const { isDrvPath, readDrvGraph } = await import('./drv-files.js');
+  const { nixStoreDir, showDerivationRecursive } = await import('./nix.js');
+  const { resolveRoots } = await import('./targets.js');
 
   const inStore = (p: string) => path.join(req.storeRoot ?? '/', p);
   const drvTargets = req.file === undefined && req.targets.every((t) => isDrvPath(t.replace(/\/+$/, '')));

@@ -99,6 +99,8 @@ export function collectInputs(graph: DerivationGraph): RawInput[] {
       // name the input by its first derivation in path order, so reports are stable
       i.id = i.drvs[0];
       i.drv = graph.derivations.get(i.id) ?? i.drv;
+      // and list the URLs in that order too, whatever order the graph was read in
+      if (i.drvs.length > 1) i.urls = [...new Set(i.drvs.flatMap((p) => urlsOf(graph.derivations.get(p)!)))];
     }
   }
   return [...inputs.values()];

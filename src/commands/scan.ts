@@ -14,7 +14,6 @@ import { scanGraph } from '../scan.js';
 import { FORMATS, renderReport, type Format } from '../report/formats.js';
 import { loadReport } from '../report/load.js';
 import type { FailOn, ScanReport } from '../report/schema.js';
-import { makeInspector } from '../inspect/index.js';
 import { parseArgs, one, many, type OptionSpec } from './args.js';
 
 const SPEC: Record<string, OptionSpec> = {
@@ -88,14 +87,17 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   progress?.('seedaudit: reading the derivation graph…');
   const graph = await acquireGraph(req);
   progress?.(`seedaudit: classifying ${graph.derivations.size} derivations…`);
-  const inspect = p.flags.has('no-inspect') ? undefined : makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress });
+  // loaded only when used: the ELF and archive readers (and xz's WebAssembly) cost start-up time
+  const inspect = p.flags.has('no-inspect')
+    ? undefined
+    : (await import('../inspect/index.js')).makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress });
   const report = await scanGraph(graph, { rules, allowlist, failOn, today, baseline, inspect });
   progress?.('');
   if (progress) io.stderr('\r\x1b[2K');
 
   const color = io.isTTY && !io.env.NO_COLOR && !output;
-  const write = (fmt: Format, target: string | undefined) => {
-    const text = renderReport(fmt, report, {
+  const write = async (fmt: Format, target: string | undefined) => {
+    const text = await renderReport(fmt, report, {
       color: target ? false : color,
       verbose: p.flags.has('verbose'),
       rules: rules.map((r) => ({ id: r.id, description: r.description })),
@@ -108,10 +110,10 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
       }
     } else io.stdout(text);
   };
-  for (const r of reports) write(r.format, r.file);
+  for (const r of reports) await write(r.format, r.file);
   if (!p.flags.has('quiet') || output) {
     // with --report alone, stdout still gets the text summary unless --quiet
-    write(format, output);
+    await write(format, output);
   }
   return report.gate.passed ? EXIT.pass : EXIT.gateFailed;
 };

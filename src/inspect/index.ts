@@ -8,13 +8,13 @@
  *    foreign toolchain, or made by no derivation of this graph.
  * Nothing is executed; files are only read.
  */
+import { lstatSync } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Derivation, DerivationGraph } from '../graph/model.js';
 import { GraphIndex, type ClassifiedInput } from '../classify/classify.js';
 import type { ElfFinding, Evidence, ElfFacts } from '../report/schema.js';
-import { inspectPath, type ArchiveListing } from './archive/index.js';
-import { readElfFactsAll } from './elf/index.js';
+import type { ArchiveListing } from './archive/index.js';
 import { detectNix, runtimeClosure } from '../acquire/nix.js';
 
 export interface InspectOptions {
@@ -30,11 +30,15 @@ export interface InspectOptions {
 /** An ELF finding before the gate has looked at it. */
 export type ElfObservation = Omit<ElfFinding, 'gate'>;
 
-const exists = (p: string) =>
-  lstat(p).then(
-    () => true,
-    () => false,
-  );
+// synchronous on purpose: tens of thousands of awaited lstat calls cost seconds on a big graph
+const exists = (p: string): boolean => {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const sample = (l: ArchiveListing): string => {
   const first = l.binaries.slice(0, 3).map((b) => `${b.member} (${b.kind})`).join(', ');
@@ -169,11 +173,13 @@ export function makeInspector(opts: InspectOptions) {
     const index = new GraphIndex(graph);
     // 1. contents of fetched paths and input sources that are on this machine
     const present: ClassifiedInput[] = [];
-    for (const i of inputs) if (i.kind !== 'builder' && i.path && (await exists(onDisk(i.path)))) present.push(i);
+    for (const i of inputs) if (i.kind !== 'builder' && i.path && exists(onDisk(i.path))) present.push(i);
+    // the readers are loaded only when there is something on disk to read
+    const { inspectPath } = present.length ? await import('./archive/index.js') : { inspectPath: null };
     let done = 0;
     for (const i of present) {
       opts.onProgress?.(`seedaudit: looking inside ${++done}/${present.length} store paths…`);
-      refineWithListing(i, await inspectPath(onDisk(i.path!)));
+      refineWithListing(i, await inspectPath!(onDisk(i.path!)));
     }
 
     // 2. ELF files of the roots' runtime closure and of fixed-output paths
@@ -185,7 +191,7 @@ export function makeInspector(opts: InspectOptions) {
     }
     const rootOutputs = graph.roots.flatMap((r) => Object.values(graph.derivations.get(r)?.outputs ?? {}).map((o) => o.path)).filter((p): p is string => !!p);
     const builtOutputs: string[] = [];
-    for (const p of rootOutputs) if (await exists(onDisk(p))) builtOutputs.push(p);
+    for (const p of rootOutputs) if (exists(onDisk(p))) builtOutputs.push(p);
     let closure = builtOutputs;
     if (builtOutputs.length && opts.storeRoot === undefined) {
       try {
@@ -202,7 +208,9 @@ export function makeInspector(opts: InspectOptions) {
     for (const sp of storePaths) {
       for await (const f of walk(onDisk(sp), budget)) if (await isElfFile(f)) files.push({ file: f, storePath: sp });
     }
+    if (files.length === 0) return [];
     opts.onProgress?.(`seedaudit: reading ${files.length} ELF files…`);
+    const { readElfFactsAll } = await import('./elf/index.js');
     const facts = await readElfFactsAll(files.map((f) => f.file));
     const storeDir = graph.storeDir;
     return facts.map((fact, k) => {

@@ -1,11 +1,9 @@
-/** One scan, many renderings: every format is a pure function of the JSON report. */
+/**
+ * One scan, many renderings: every format is a pure function of the JSON report. The
+ * renderers are loaded only when asked for, so a JSON-only CI run does not pay for HTML,
+ * XML and Markdown code at start-up.
+ */
 import type { ScanReport } from './schema.js';
-import { renderJson } from './json.js';
-import { renderText } from './text.js';
-import { renderHtml } from './html.js';
-import { renderJunit } from './junit.js';
-import { renderMarkdown } from './markdown.js';
-import { renderSarif } from './sarif.js';
 
 export const FORMATS = ['text', 'json', 'html', 'junit', 'markdown', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -17,19 +15,19 @@ export interface RenderOptions {
   rules?: { id: string; description: string }[];
 }
 
-export function renderReport(format: Format, report: ScanReport, opts: RenderOptions): string {
+export async function renderReport(format: Format, report: ScanReport, opts: RenderOptions): Promise<string> {
   switch (format) {
     case 'json':
-      return renderJson(report);
+      return (await import('./json.js')).renderJson(report);
     case 'text':
-      return renderText(report, opts);
+      return (await import('./text.js')).renderText(report, opts);
     case 'html':
-      return renderHtml(report);
+      return (await import('./html.js')).renderHtml(report);
     case 'junit':
-      return renderJunit(report);
+      return (await import('./junit.js')).renderJunit(report);
     case 'markdown':
-      return renderMarkdown(report);
+      return (await import('./markdown.js')).renderMarkdown(report);
     case 'sarif':
-      return renderSarif(report, { rules: opts.rules });
+      return (await import('./sarif.js')).renderSarif(report, { rules: opts.rules });
   }
 }

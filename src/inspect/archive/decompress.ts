@@ -12,8 +12,6 @@ import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createGunzip } from 'node:zlib';
 import type { EventEmitter } from 'node:events';
-import xzDecompress from 'xz-decompress';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import type { Budget } from './reader.js';
 
 export type Compression = 'gzip' | 'xz' | 'bzip2' | 'zstd';
@@ -109,6 +107,8 @@ async function* unxz(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
   // xz-decompress serialises its WebAssembly contexts behind one lock that is released
   // only when a stream ends, errors or is cancelled: the finally below always cancels,
   // otherwise the next .tar.xz in this process would wait forever.
+  // loaded on first use: the WebAssembly module costs start-up time on every scan otherwise
+  const xzDecompress = (await import('xz-decompress')).default;
   const stream = new xzDecompress.XzReadableStream(webStreamOf(input));
   const reader = stream.getReader();
   try {
@@ -136,7 +136,7 @@ interface ThroughStream extends EventEmitter {
   write(data: Buffer): boolean;
   end(): void;
 }
-const unbzip2Stream = createRequire(import.meta.url)('unbzip2-stream') as () => ThroughStream;
+const unbzip2Stream = (): ThroughStream => (createRequire(import.meta.url)('unbzip2-stream') as () => ThroughStream)();
 
 async function* bunzip2(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
   const bz = unbzip2Stream();
@@ -182,6 +182,7 @@ async function* bunzip2(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
 async function* unzstd(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
   let spent = false;
+  const { Decompress: ZstdDecompress } = await import('fzstd');
   const d = new ZstdDecompress((chunk) => {
     const n = budget.take(chunk.length);
     if (n > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, n));
