@@ -38,7 +38,7 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
   const baseline = opts.baseline ? baselineKeys(opts.baseline.report) : null;
 
   const inputs: ReportInput[] = classified.map((c) => {
-    const match = allowlistMatch(opts.allowlist, c.hash, opts.today);
+    const match = allowlistMatch(opts.allowlist, c, opts.today);
     const place = placement.get(c.id)!;
     const partial = {
       id: c.id,

@@ -36,7 +36,7 @@ export function checkAllowlist(text: string, file: string, today: string, report
     problems.push({ level: 'error', entry: '-', message: `version must be 1` });
   const seen = new Map<string, string>();
   const used = new Set<string>();
-  for (const r of reports) for (const i of r.inputs) if (i.hash) used.add(i.hash);
+  for (const r of reports) for (const i of r.inputs) used.add(i.hash ?? i.path ?? '');
   const soon = new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86400e3).toISOString().slice(0, 10);
   seeds.forEach((raw, i) => {
     const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -45,8 +45,12 @@ export function checkAllowlist(text: string, file: string, today: string, report
     if (typeof e.name !== 'string' || !e.name.trim()) err(`'name' is missing`);
     if (typeof e.reason !== 'string' || !e.reason.trim()) err(`'reason' is missing: say why this binary is trusted`);
     let hash: string | null = null;
-    if (typeof e.hash !== 'string') err(`'hash' is missing`);
-    else
+    if (typeof e.hash !== 'string') {
+      if (typeof e.storePath === 'string') {
+        if (reports.length && !used.has(e.storePath))
+          problems.push({ level: 'warning', entry: label, message: `no input in the given report(s) is ${e.storePath}: unused entry` });
+      } else err(`'hash' is missing`);
+    } else
       try {
         hash = toSRI(parseHash(e.hash, 'sha256'));
       } catch (x) {
@@ -108,7 +112,8 @@ function pickInput(report: ScanReport, name: string, file: string): ReportInput 
   if (distinct.size > 1)
     throw new InputError(`allowlist add: '${name}' names ${distinct.size} inputs with different hashes in ${file}; give its .drv path instead`);
   const input = hits[0];
-  if (!input.hash) throw new InputError(`allowlist add: '${name}' has no fixed hash (${input.kind}); only hash-pinned inputs can be allowlisted`);
+  if (!input.hash && input.kind !== 'input-src')
+    throw new InputError(`allowlist add: '${name}' has no fixed hash (${input.kind}); only hash-pinned inputs can be allowlisted`);
   return input;
 }
 
@@ -153,14 +158,16 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     const file = resolveAllowlistPath(one(p, 'allowlist'), io.cwd, (f) => existsSync(f));
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '{\n  "version": 1,\n  "seeds": []\n}\n';
     const current = parseAllowlist(text, file);
-    const dup = current.byHash.get(input.hash!);
-    if (dup) throw new InputError(`allowlist add: ${input.hash} is already allowlisted as '${dup.name}' in ${file}`);
-    const entry: Record<string, unknown> = { name: input.name, hash: input.hash, reason, urls: input.urls };
+    // an input source has no declared hash; its store path is content-addressed and pins it
+    const pin = input.hash ? { hash: input.hash } : { storePath: input.path! };
+    const dup = input.hash ? current.byHash.get(input.hash) : current.byPath.get(input.path!);
+    if (dup) throw new InputError(`allowlist add: ${input.hash ?? input.path} is already allowlisted as '${dup.name}' in ${file}`);
+    const entry: Record<string, unknown> = { name: input.name, ...pin, reason, urls: input.urls };
     if (expires) entry.expires = expires;
     const next = appendEntry(text, entry);
     parseAllowlist(next, file); // never write a file the gate would then refuse
     writeFileSync(file, next);
-    io.stdout(`added '${input.name}' (${input.hash}) to ${file}\n`);
+    io.stdout(`added '${input.name}' (${input.hash ?? input.path}) to ${file}\n`);
     return EXIT.pass;
   }
   throw new InputError(USAGE);

@@ -10,9 +10,17 @@ export const FAIL_ON: FailOn[] = ['prebuilt', 'unknown', 'never'];
 
 export const isBinaryClass = (c: InputClass): boolean => c === 'seed' || c === 'prebuilt';
 
-export function allowlistMatch(allowlist: Allowlist, hash: string | null, today: string): AllowlistMatch | null {
-  if (!hash) return null;
-  const e = allowlist.byHash.get(hash);
+/** The entry for an input: by its fixed hash, or (input sources, which have none) by its store path. */
+export function allowlistMatch(
+  allowlist: Allowlist,
+  input: { hash: string | null; kind: string; path: string | null },
+  today: string,
+): AllowlistMatch | null {
+  const e = input.hash
+    ? allowlist.byHash.get(input.hash)
+    : input.kind === 'input-src' && input.path
+      ? allowlist.byPath.get(input.path)
+      : undefined;
   if (!e) return null;
   return { name: e.name, reason: e.reason, expires: e.expires, expired: isExpired(e, today) };
 }

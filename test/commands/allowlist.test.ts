@@ -80,3 +80,28 @@ t.test('check reports expired, malformed, duplicate and unused entries', async (
   t.equal(run(['allowlist', 'check', '--allowlist', path.join(repoRoot, 'allowlist.json'), '--today', '2026-11-21']).code, 0);
   t.equal(run(['allowlist', 'frob']).code, 2);
 });
+
+t.test('an input source seed (Guix) is allowlisted by store path, read with --store-root/--store-dir', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'seedaudit-guix-'));
+  const store = path.join(root, 'gnu', 'store');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(store, { recursive: true });
+  const drv = `/gnu/store/${'a'.repeat(32)}-hello-2.12.drv`;
+  const seed = `/gnu/store/${'d'.repeat(32)}-guile-static-stripped-2.0.9-x86_64-linux.tar.xz`;
+  writeFileSync(
+    path.join(root, drv),
+    `Derive([("out","/gnu/store/${'b'.repeat(32)}-hello-2.12","","")],[],["/gnu/store/${'c'.repeat(32)}-hello-2.12.tar.gz","${seed}"],"x86_64-linux","/gnu/store/${'f'.repeat(32)}-guile-3.0/bin/guile",[],[("name","hello-2.12")])`,
+  );
+  const file = path.join(root, 'allow.json');
+  writeFileSync(file, '{\n  "version": 1,\n  "seeds": []\n}\n');
+  const rep = path.join(root, 'r.json');
+  const scan = () => run(['scan', '--store-root', root, '--store-dir', '/gnu/store', drv, '--allowlist', file, '--format', 'json', '--output', rep]);
+  t.equal(scan().code, 1);
+  const r = JSON.parse(readFileSync(rep, 'utf8'));
+  t.match(r.inputs.find((i: { path: string }) => i.path === seed), { class: 'seed', kind: 'input-src', hash: null, allowlisted: false });
+  t.equal(r.graph.kind, 'aterm');
+  const add = run(['allowlist', 'add', '--from-report', rep, 'guile-static-stripped-2.0.9-x86_64-linux.tar.xz', '--reason', 'Guix bootstrap Guile', '--allowlist', file]);
+  t.equal(add.code, 0, add.err);
+  t.equal(JSON.parse(readFileSync(file, 'utf8')).seeds[0].storePath, seed);
+  t.equal(scan().code, 0, 'allowlisted by store path');
+});

@@ -59,3 +59,11 @@ t.test('which allowlist is used', async (t) => {
   t.equal(resolveAllowlistPath(undefined, '/w', (p) => p === '/w/allowlist.json'), '/w/allowlist.json');
   t.equal(resolveAllowlistPath(undefined, '/w', () => false), SHIPPED_ALLOWLIST);
 });
+
+t.test('input sources are pinned by their content-addressed store path', async (t) => {
+  const sp = '/gnu/store/dddddddddddddddddddddddddddddddd-guile-static-stripped-2.0.9-x86_64-linux.tar.xz';
+  const a = parseAllowlist(JSON.stringify({ version: 1, seeds: [{ name: 'guile seed', storePath: sp, reason: 'Guix bootstrap Guile' }] }), 'a.json');
+  t.equal(a.byPath.get(sp)?.name, 'guile seed');
+  t.throws(() => parseAllowlist(JSON.stringify({ version: 1, seeds: [{ name: 'x', storePath: 'relative', reason: 'r' }] }), 'a.json'), /storePath/);
+  t.throws(() => parseAllowlist(JSON.stringify({ version: 1, seeds: [{ name: 'x', reason: 'r' }] }), 'a.json'), /'hash' is required/);
+});
