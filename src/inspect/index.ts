@@ -8,8 +8,8 @@
  *    foreign toolchain, or made by no derivation of this graph.
  * Nothing is executed; files are only read.
  */
-import { lstatSync } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Derivation, DerivationGraph } from '../graph/model.js';
 import { GraphIndex, type ClassifiedInput } from '../classify/classify.js';
@@ -103,17 +103,17 @@ async function* walk(dir: string, budget: { left: number }): AsyncGenerator<stri
   }
 }
 
-async function isElfFile(p: string): Promise<boolean> {
-  let fh;
+/** The ELF magic, read synchronously: a tree walk is thousands of tiny reads (see bench/elf.mjs). */
+function isElfFile(p: string): boolean {
+  let fd: number | undefined;
   try {
-    fh = await open(p, 'r');
+    fd = openSync(p, 'r');
     const b = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(b, 0, 4, 0);
-    return bytesRead === 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+    return readSync(fd, b, 0, 4, 0) === 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
   } catch {
     return false;
   } finally {
-    await fh?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -206,12 +206,13 @@ export function makeInspector(opts: InspectOptions) {
     const budget = { left: opts.maxElfFiles ?? 200_000 };
     const files: { file: string; storePath: string }[] = [];
     for (const sp of storePaths) {
-      for await (const f of walk(onDisk(sp), budget)) if (await isElfFile(f)) files.push({ file: f, storePath: sp });
+      for await (const f of walk(onDisk(sp), budget)) if (isElfFile(f)) files.push({ file: f, storePath: sp });
     }
     if (files.length === 0) return [];
     opts.onProgress?.(`seedaudit: reading ${files.length} ELF files…`);
-    const { readElfFactsAll } = await import('./elf/index.js');
-    const facts = await readElfFactsAll(files.map((f) => f.file));
+    // the synchronous reader: 0.65-0.86x scanelf's time on /usr against 1.5-3x for the async one
+    const { readElfFactsSync } = await import('./elf/index.js');
+    const facts = files.map((f) => readElfFactsSync(f.file));
     const storeDir = graph.storeDir;
     return facts.map((fact, k) => {
       const { storePath } = files[k];
