@@ -6,7 +6,7 @@
 import type { DerivationGraph } from './graph/model.js';
 import { isFixedOutput } from './graph/model.js';
 import { collectInputs } from './classify/inputs.js';
-import { classifyAll, type ClassifiedInput } from './classify/classify.js';
+import { classifyAll, GraphIndex, type ClassifiedInput } from './classify/classify.js';
 import { placeInputs } from './classify/closure.js';
 import type { CompiledRule } from './classify/rules.js';
 import type { Allowlist } from './gate/allowlist.js';
@@ -26,14 +26,15 @@ export interface ScanOptions {
    * Look at bytes in the store: refines classified inputs and returns ELF findings.
    * Absent when nothing is inspected (a saved graph whose paths are not on this machine).
    */
-  inspect?: (inputs: ClassifiedInput[], graph: DerivationGraph) => Promise<ElfObservation[]>;
+  inspect?: (inputs: ClassifiedInput[], index: GraphIndex) => Promise<ElfObservation[]>;
   now?: Date;
 }
 
 export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Promise<ScanReport> {
   const raw = collectInputs(graph);
-  const classified = classifyAll(raw, opts.rules, graph);
-  const observed = opts.inspect ? await opts.inspect(classified, graph) : [];
+  const index = new GraphIndex(graph);
+  const classified = classifyAll(raw, opts.rules, index);
+  const observed = opts.inspect ? await opts.inspect(classified, index) : [];
   const placement = placeInputs(graph, raw);
   const baseline = opts.baseline ? baselineKeys(opts.baseline.report) : null;
 

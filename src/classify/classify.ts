@@ -219,7 +219,7 @@ function describe(input: RawInput): string {
   return `'${input.name}'`;
 }
 
-export function classifyAll(inputs: RawInput[], rules: CompiledRule[], graph: DerivationGraph): ClassifiedInput[] {
-  const index = new GraphIndex(graph);
+/** `index` is built once per scan and shared with the inspect stage. */
+export function classifyAll(inputs: RawInput[], rules: CompiledRule[], index: GraphIndex): ClassifiedInput[] {
   return inputs.map((i) => classifyInput(i, rules, index));
 }

@@ -119,17 +119,26 @@ function isElfFile(p: string): boolean {
 
 const COMPILER = /^(GCC: \(([^)]*)\) (\S+)|clang version (\S+)|rustc version (\S+)|Ubuntu clang|Debian clang|GHC (\S+))/;
 
+/** GCC versions this graph builds (gcc-13.2.0, gcc-unwrapped-13.2.0, gcc-static-13.2.0, …). */
+export function gccVersionsOf(graph: DerivationGraph): Set<string> {
+  const versions = new Set<string>();
+  for (const d of graph.derivations.values()) {
+    const m = /^gcc(?:-unwrapped|-static)?-(\d+(?:\.\d+)*)/.exec(d.name);
+    if (m) versions.add(m[1]);
+  }
+  return versions;
+}
+
 /** Compilers a .comment names, and whether this graph builds such a compiler. */
-function toolchainSignals(facts: ElfFacts, graph: DerivationGraph, storeDir: string): Evidence[] {
+export function toolchainSignals(facts: ElfFacts, gccVersions: Set<string>, storeDir: string): Evidence[] {
   const out: Evidence[] = [];
-  const names = [...graph.derivations.values()].map((d) => d.name);
   for (const c of facts.comment ?? []) {
     const m = COMPILER.exec(c);
     if (!m) continue;
     if (m[2] !== undefined) {
       const vendor = m[2];
       const version = m[3];
-      const inGraph = names.some((n) => n === `gcc-${version}` || n.startsWith(`gcc-${version}`) || n.startsWith(`gcc-unwrapped-${version}`) || n.startsWith(`gcc-static-${version}`));
+      const inGraph = gccVersions.has(version);
       if (vendor !== 'GNU' || !inGraph)
         out.push({
           rule: 'inspect.foreign-compiler',
@@ -169,8 +178,8 @@ function binaryInputsOf(drv: Derivation, byDrv: Map<string, ClassifiedInput>, by
 export function makeInspector(opts: InspectOptions) {
   const root = opts.storeRoot ?? '/';
   const onDisk = (p: string) => path.join(root, p);
-  return async (inputs: ClassifiedInput[], graph: DerivationGraph): Promise<ElfObservation[]> => {
-    const index = new GraphIndex(graph);
+  return async (inputs: ClassifiedInput[], index: GraphIndex): Promise<ElfObservation[]> => {
+    const { graph } = index;
     // 1. contents of fetched paths and input sources that are on this machine
     const present: ClassifiedInput[] = [];
     for (const i of inputs) if (i.kind !== 'builder' && i.path && exists(onDisk(i.path))) present.push(i);
@@ -214,6 +223,8 @@ export function makeInspector(opts: InspectOptions) {
     const { readElfFactsSync } = await import('./elf/index.js');
     const facts = files.map((f) => readElfFactsSync(f.file));
     const storeDir = graph.storeDir;
+    // once per scan, not once per ELF file
+    const gccVersions = gccVersionsOf(graph);
     return facts.map((fact, k) => {
       const { storePath } = files[k];
       const shownPath = opts.storeRoot ? path.join(storePath, path.relative(onDisk(storePath), files[k].file)) : fact.path;
@@ -222,7 +233,7 @@ export function makeInspector(opts: InspectOptions) {
       const evidence: Evidence[] = [];
       let provenance: ElfFinding['provenance'];
       let fromInput: string | null = null;
-      const toolchain = toolchainSignals(fact, graph, storeDir);
+      const toolchain = toolchainSignals(fact, gccVersions, storeDir);
       if (!producer) {
         provenance = 'unknown-deriver';
         evidence.push({ rule: 'inspect.no-deriver', detail: `no derivation of this graph produces ${storePath}` });

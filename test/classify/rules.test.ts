@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadRules, loadRuleFile } from '../../src/classify/rules.js';
-import { classifyAll } from '../../src/classify/classify.js';
+import { classifyAll, GraphIndex } from '../../src/classify/classify.js';
 import { collectInputs } from '../../src/classify/inputs.js';
 import type { Derivation, DerivationGraph } from '../../src/graph/model.js';
 import { InputError } from '../../src/errors.js';
@@ -32,7 +32,7 @@ function classify(drvs: Derivation[], extraRules: string[] = []) {
     storeDir: '/nix/store', derivations: new Map([root, ...drvs].map((d) => [d.drvPath, d])), roots: [root.drvPath],
     source: { kind: 'nix-json', format: 'test', detail: 'test' },
   };
-  const out = classifyAll(collectInputs(graph), loadRules(extraRules), graph);
+  const out = classifyAll(collectInputs(graph), loadRules(extraRules), new GraphIndex(graph));
   return (name: string) => out.find((i) => i.name === name)!;
 }
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeInspector, refineWithListing } from '../../src/inspect/index.js';
+import { gccVersionsOf, makeInspector, refineWithListing, toolchainSignals } from '../../src/inspect/index.js';
 import { scanGraph } from '../../src/scan.js';
 import { loadRules } from '../../src/classify/rules.js';
 import { parseAllowlist } from '../../src/gate/allowlist.js';
@@ -103,4 +103,17 @@ t.test('refineWithListing: unknown with executables becomes prebuilt; errors kee
   refineWithListing(empty, { ...listing, binaries: [], binaryCount: 0, byKind: {}, error: 'gzip: unexpected end of file' });
   t.equal(empty.class, 'source');
   t.notOk(empty.evidence.some((e) => e.rule === 'inspect.no-binaries'), 'no claim of "no binaries" from a broken archive');
+});
+
+t.test('toolchain signals: a GCC the graph builds is not foreign; Debian\'s GCC and the host loader are', async (t) => {
+  const g = graph();
+  const withGcc: DerivationGraph = { ...g, derivations: new Map([...g.derivations, ['/nix/store/x-gcc-13.2.0.drv', { ...pkg, name: 'gcc-13.2.0' }]]) };
+  const versions = gccVersionsOf(withGcc);
+  t.same([...versions], ['13.2.0']);
+  const facts = (comment: string[], interpreter: string | null) => ({ path: 'f', elf: true, comment, interpreter, runpath: [], rpath: [] });
+  t.same(toolchainSignals(facts(['GCC: (GNU) 13.2.0'], '/nix/store/abc-glibc/lib/ld-linux-x86-64.so.2'), versions, '/nix/store'), []);
+  const foreign = toolchainSignals(facts(['GCC: (GNU) 12.3.0', 'GCC: (Debian 12.2.0-14) 12.2.0'], '/lib64/ld-linux-x86-64.so.2'), versions, '/nix/store');
+  t.same(foreign.map((e) => e.rule), ['inspect.foreign-compiler', 'inspect.foreign-compiler', 'inspect.host-interpreter']);
+  t.match(foreign[0].detail, /GCC 12\.3\.0, which this graph does not build/);
+  t.match(foreign[1].detail, /Debian 12\.2\.0-14's GCC 12\.2\.0/);
 });
