@@ -3,15 +3,15 @@
  * place them (why is it here), inspect what is in the store, apply the allowlist and
  * the gate. Acquisition (reading the graph) happens before, rendering after.
  */
-import type { DerivationGraph } from './graph/model.js';
-import { isFixedOutput } from './graph/model.js';
+import type { DerivationGraph } from './model/graph.js';
+import { isFixedOutput } from './model/graph.js';
 import { collectInputs } from './classify/inputs.js';
 import { classifyAll, GraphIndex, type ClassifiedInput } from './classify/classify.js';
 import { placeInputs } from './classify/closure.js';
 import type { CompiledRule } from './classify/rules.js';
 import type { Allowlist } from './gate/allowlist.js';
 import { allowlistMatch, baselineKeys, gateStatus, isBinaryClass } from './gate/gate.js';
-import type { ElfFinding, FailOn, ReportInput, ScanReport } from './report/schema.js';
+import type { ElfFinding, FailOn, ReportInput, ScanReport } from './model/report.js';
 import type { ElfObservation } from './inspect/index.js';
 import { VERSION } from './version.js';
 

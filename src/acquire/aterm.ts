@@ -20,7 +20,7 @@ import {
   type DerivationOutput,
   type FixedHash,
   type HashMethod,
-} from '../graph/model.js';
+} from '../model/graph.js';
 
 const QUOTE = 34; // "
 const COMMA = 44; // ,

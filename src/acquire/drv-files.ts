@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import type { Derivation, DerivationGraph } from '../graph/model.js';
+import type { Derivation, DerivationGraph } from '../model/graph.js';
 import { oneLine, parseDrv } from './aterm.js';
 
 export const DEFAULT_STORE_DIR = '/nix/store';

@@ -10,7 +10,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import type { DerivationGraph } from '../graph/model.js';
+import type { DerivationGraph } from '../model/graph.js';
 import { parseNixJson, DEFAULT_STORE_DIR } from '../graph/nix-json.js';
 import { readJsonDump } from './json-file.js';
 

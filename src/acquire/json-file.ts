@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { parseNixJson } from '../graph/nix-json.js';
-import type { DerivationGraph } from '../graph/model.js';
+import type { DerivationGraph } from '../model/graph.js';
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

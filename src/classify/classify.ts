@@ -3,8 +3,8 @@
  * the verdict with the most weight wins (ties go to the more cautious class), and every
  * rule that fired is kept as evidence, so a reviewer sees what was outweighed too.
  */
-import { attr, type Derivation, type DerivationGraph } from '../graph/model.js';
-import type { Evidence, InputClass } from '../report/schema.js';
+import { attr, type Derivation, type DerivationGraph } from '../model/graph.js';
+import type { Evidence, InputClass } from '../model/report.js';
 import type { CompiledRule, RuleMatch } from './rules.js';
 import type { RawInput } from './inputs.js';
 

@@ -3,7 +3,7 @@
  * and which roots' closures hold it. One breadth-first search per root (not per input),
  * so the cost stays linear in the graph for NixOS-size closures.
  */
-import type { DerivationGraph } from '../graph/model.js';
+import type { DerivationGraph } from '../model/graph.js';
 import type { RawInput } from './inputs.js';
 
 export interface Placement {

@@ -3,8 +3,8 @@
  * build), every `inputSrcs` path (added to the store at evaluation time) and every builder
  * outside the store (a host program: impure). Everything else in the graph is built here.
  */
-import { attr, isFixedOutput, storePathName, type Derivation, type DerivationGraph } from '../graph/model.js';
-import type { InputKind } from '../report/schema.js';
+import { attr, isFixedOutput, storePathName, type Derivation, type DerivationGraph } from '../model/graph.js';
+import type { InputKind } from '../model/report.js';
 
 export interface RawInput {
   id: string;

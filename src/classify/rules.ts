@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
-import type { InputClass, InputKind } from '../report/schema.js';
+import type { InputClass, InputKind } from '../model/report.js';
 
 export interface RuleMatch {
   kind?: InputKind[];

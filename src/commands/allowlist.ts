@@ -10,7 +10,7 @@ import { InputError, EXIT } from '../errors.js';
 import type { Command, Io } from '../io.js';
 import { parseHash, toSRI } from '../graph/hash.js';
 import { isDate, parseAllowlist, resolveAllowlistPath, todayUtc } from '../gate/allowlist.js';
-import type { ReportInput, ScanReport } from '../report/schema.js';
+import type { ReportInput, ScanReport } from '../model/report.js';
 import { loadReport } from '../report/load.js';
 import { parseArgs, one, many } from './args.js';
 

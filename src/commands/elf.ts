@@ -11,7 +11,7 @@ import { EXIT, InputError } from '../errors.js';
 import type { Command, Io } from '../io.js';
 import { readElfFactsAll } from '../inspect/elf/index.js';
 import { escapeControl } from '../report/escape.js';
-import type { ElfFacts } from '../report/schema.js';
+import type { ElfFacts } from '../model/report.js';
 import { one, parseArgs, type OptionSpec } from './args.js';
 
 const SPEC: Record<string, OptionSpec> = {

@@ -13,7 +13,7 @@ import { FAIL_ON } from '../gate/gate.js';
 import { scanGraph } from '../scan.js';
 import { FORMATS, renderReport, type Format } from '../report/formats.js';
 import { loadReport } from '../report/load.js';
-import type { FailOn, ScanReport } from '../report/schema.js';
+import type { FailOn, ScanReport } from '../model/report.js';
 import { parseArgs, one, many, type OptionSpec } from './args.js';
 
 const SPEC: Record<string, OptionSpec> = {

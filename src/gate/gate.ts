@@ -3,7 +3,7 @@
  * hash is allowlisted by an entry that has not expired, or it is already in the baseline;
  * with `--fail-on unknown` inputs nobody could classify fail too.
  */
-import type { AllowlistMatch, FailOn, InputClass, ReportInput, ScanReport } from '../report/schema.js';
+import type { AllowlistMatch, FailOn, InputClass, ReportInput, ScanReport } from '../model/report.js';
 import { isExpired, type Allowlist } from './allowlist.js';
 
 export const FAIL_ON: FailOn[] = ['prebuilt', 'unknown', 'never'];

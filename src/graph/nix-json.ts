@@ -18,7 +18,7 @@ import {
   type DerivationOutput,
   type FixedHash,
   type HashMethod,
-} from './model.js';
+} from '../model/graph.js';
 
 export const DEFAULT_STORE_DIR = '/nix/store';
 

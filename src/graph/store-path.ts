@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { encodeNix32 } from './hash.js';
-import type { HashMethod } from './model.js';
+import type { HashMethod } from '../model/graph.js';
 
 /** Nix's makeStorePath: `<storeDir>/<nix32(compress20(sha256(type:sha256:hex:storeDir:name)))>-<name>`. */
 export function makeStorePath(type: string, sha256Hex: string, storeDir: string, name: string): string {

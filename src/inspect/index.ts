@@ -11,9 +11,9 @@
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Derivation, DerivationGraph } from '../graph/model.js';
+import type { Derivation, DerivationGraph } from '../model/graph.js';
 import { GraphIndex, type ClassifiedInput } from '../classify/classify.js';
-import type { ElfFinding, Evidence, ElfFacts } from '../report/schema.js';
+import type { ElfFinding, Evidence, ElfFacts } from '../model/report.js';
 import type { ArchiveListing } from './archive/index.js';
 import { detectNix, runtimeClosure } from '../acquire/nix.js';
 

@@ -20,7 +20,7 @@
  * base's point of view it is a new binary, and `seedaudit diff` exits 1 on it.
  */
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import type { InputClass, InputKind, ReportInput, ScanReport } from './schema.js';
+import type { InputClass, InputKind, ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl } from './escape.js';
 
 export interface DiffBinary {

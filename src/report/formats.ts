@@ -3,7 +3,7 @@
  * renderers are loaded only when asked for, so a JSON-only CI run does not pay for HTML,
  * XML and Markdown code at start-up.
  */
-import type { ScanReport } from './schema.js';
+import type { ScanReport } from '../model/report.js';
 
 export const FORMATS = ['text', 'json', 'html', 'junit', 'markdown', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];

@@ -14,7 +14,7 @@
  * Nothing here loads from the network, so the file also works offline and from file://.
  */
 import { createHash } from 'node:crypto';
-import type { ElfFinding, InputClass, ReportInput, ScanReport } from './schema.js';
+import type { ElfFinding, InputClass, ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl, escapeHtml, jsonForScript } from './escape.js';
 
 export interface HtmlOptions {

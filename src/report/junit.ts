@@ -15,7 +15,7 @@
  * a report nobody reads.
  */
 import { XMLBuilder } from 'fast-xml-parser';
-import type { ElfFinding, ReportInput, ScanReport } from './schema.js';
+import type { ElfFinding, ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl, xmlSafe } from './escape.js';
 
 /** attribute values are single-line: XML parsers fold raw newlines in attributes to spaces */

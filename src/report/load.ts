@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Io } from '../io.js';
-import type { ScanReport } from './schema.js';
+import type { ScanReport } from '../model/report.js';
 
 const INPUT_CLASSES = ['source', 'seed', 'prebuilt', 'unknown'];
 const INPUT_KINDS = ['fixed-output', 'input-src', 'builder'];

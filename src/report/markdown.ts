@@ -7,7 +7,7 @@
  * derivation named `@org/team` or `<img src=…>` notifies nobody and loads nothing. The
  * allowlist reason is the only free text written as prose, escaped.
  */
-import type { ElfFinding, ReportInput, ScanReport } from './schema.js';
+import type { ElfFinding, ReportInput, ScanReport } from '../model/report.js';
 import { escapeMarkdown, markdownCode } from './escape.js';
 
 export interface MarkdownOptions {

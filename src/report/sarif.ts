@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import type { ElfFinding, Evidence, ReportInput, ScanReport } from './schema.js';
+import type { ElfFinding, Evidence, ReportInput, ScanReport } from '../model/report.js';
 
 export interface SarifOptions {
   /** rule descriptions (from the loaded rule files), shown by viewers next to each alert */

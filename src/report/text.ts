@@ -5,7 +5,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { ReportInput, ScanReport } from './schema.js';
+import type { ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl } from './escape.js';
 
 export interface TextOptions {

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDrv } from '../../src/acquire/aterm.js';
 import { InputError } from '../../src/errors.js';
-import type { Derivation } from '../../src/graph/model.js';
+import type { Derivation } from '../../src/model/graph.js';
 import { corpusDir } from '../helpers.js';
 
 const formatsDir = path.join(corpusDir, 'nix-json-formats');

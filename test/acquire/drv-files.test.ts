@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { isDrvPath, readDrvGraph } from '../../src/acquire/drv-files.js';
 import { InputError } from '../../src/errors.js';
-import { isFixedOutput, type Derivation } from '../../src/graph/model.js';
+import { isFixedOutput, type Derivation } from '../../src/model/graph.js';
 import { parseNixJson } from '../../src/graph/nix-json.js';
 import { corpusDir } from '../helpers.js';
 

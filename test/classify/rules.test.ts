@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadRules, loadRuleFile } from '../../src/classify/rules.js';
 import { classifyAll, GraphIndex } from '../../src/classify/classify.js';
 import { collectInputs } from '../../src/classify/inputs.js';
-import type { Derivation, DerivationGraph } from '../../src/graph/model.js';
+import type { Derivation, DerivationGraph } from '../../src/model/graph.js';
 import { InputError } from '../../src/errors.js';
 
 let n = 0;

@@ -11,7 +11,7 @@ import { gccVersionsOf, makeInspector, refineWithListing, toolchainSignals } fro
 import { scanGraph } from '../../src/scan.js';
 import { loadRules } from '../../src/classify/rules.js';
 import { parseAllowlist } from '../../src/gate/allowlist.js';
-import type { Derivation, DerivationGraph } from '../../src/graph/model.js';
+import type { Derivation, DerivationGraph } from '../../src/model/graph.js';
 import type { ClassifiedInput } from '../../src/classify/classify.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'seedaudit-inspect-'));

@@ -17,7 +17,7 @@ import { renderHtml } from '../../src/report/html.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderSarif } from '../../src/report/sarif.js';
-import type { ScanReport } from '../../src/report/schema.js';
+import type { ScanReport } from '../../src/model/report.js';
 import type { Io } from '../../src/io.js';
 import { artifactsDir, corpusDir, repoRoot } from '../helpers.js';
 import { haveChromium, withPage } from './fixtures/browser.js';

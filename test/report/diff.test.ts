@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parsePatch } from 'diff';
 import { diffReports, renderDiffJson, renderDiffText } from '../../src/report/diff.js';
-import type { ReportInput } from '../../src/report/schema.js';
+import type { ReportInput } from '../../src/model/report.js';
 import { BOOTSTRAP_TOOLS, BUSYBOX, HELLO_SRC, RUST_BOOTSTRAP, makeReport } from './fixture.js';
 
 /** the fixture again, as a later build: every store hash differs */

@@ -5,7 +5,7 @@
  * an unknown input, via chains and one ELF finding. Renderer tests use it so they do not
  * depend on the scan pipeline; tests on real scans live beside it.
  */
-import type { ReportInput, ScanReport } from '../../src/report/schema.js';
+import type { ReportInput, ScanReport } from '../../src/model/report.js';
 
 const S = '/nix/store/';
 export const ROOT_RUSTC = `${S}x9xbkf8rgbvq1m6n6cfcqd4rhg9c0xnz-rustc-wrapper-1.77.2.drv`;

@@ -14,7 +14,7 @@
  * open/read/close took 1.3 to 2.8 times as long, and non-ELF files are most of a tree.
  */
 import fs from 'node:fs';
-import type { ElfFacts } from '../../report/schema.js';
+import type { ElfFacts } from '../../model/report.js';
 import { parseElf, type ElfParse } from './parse.js';
 
 export { LIMITS } from './parse.js';

@@ -10,7 +10,7 @@
  * costs only the facts that depend on it (the problem is reported in `error`). Nothing here
  * throws to the caller and no loop runs longer than a capped count.
  */
-import type { ElfFacts } from '../../report/schema.js';
+import type { ElfFacts } from '../../model/report.js';
 import {
   DF_1_PIE,
   DT_FLAGS_1,

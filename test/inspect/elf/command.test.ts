@@ -5,7 +5,7 @@ import path from 'node:path';
 import { elfCommand } from '../../../src/commands/elf.js';
 import { InputError } from '../../../src/errors.js';
 import type { Io } from '../../../src/io.js';
-import type { ElfFacts } from '../../../src/report/schema.js';
+import type { ElfFacts } from '../../../src/model/report.js';
 import { buildElf } from './builder.js';
 
 function io(): Io & { out: string; err: string } {

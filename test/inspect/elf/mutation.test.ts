@@ -8,7 +8,7 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ElfFacts } from '../../../src/report/schema.js';
+import type { ElfFacts } from '../../../src/model/report.js';
 import { readElfFacts, readElfFactsFromBuffer, readElfFactsSync } from '../../../src/inspect/elf/index.js';
 import { buildElf, prng } from './builder.js';
 
