@@ -1,12 +1,16 @@
 /**
- * The pipeline from a graph to a report: collect inputs, classify them with the rules,
- * place them (why is it here), inspect what is in the store, apply the allowlist and
- * the gate. Acquisition (reading the graph) happens before, rendering after.
+ * The pipeline from a graph to a report: collect inputs, gather their facts (graph facts,
+ * then what the bytes in the store show), classify them with the rules, place them (why is
+ * it here), inspect the outputs' ELF files, apply the allowlist and the gate. Acquisition
+ * (reading the graph) happens before, rendering after.
  */
 import type { DerivationGraph } from './model/graph.js';
 import { isFixedOutput } from './model/graph.js';
-import { collectInputs } from './classify/inputs.js';
-import { classifyAll, GraphIndex, type ClassifiedInput } from './classify/classify.js';
+import { collectInputs, gatherFacts } from './facts/index.js';
+import { GraphIndex } from './graph/index.js';
+import { classifyAll } from './classify/classify.js';
+import type { ClassifiedInput, RawInput } from './model/input.js';
+import type { ContentFacts } from './model/facts.js';
 import { placeInputs } from './classify/closure.js';
 import type { CompiledRule } from './classify/rules.js';
 import type { Allowlist } from './gate/allowlist.js';
@@ -23,18 +27,23 @@ export interface ScanOptions {
   today: string;
   baseline?: { file: string; report: ScanReport } | null;
   /**
-   * Look at bytes in the store: refines classified inputs and returns ELF findings.
-   * Absent when nothing is inspected (a saved graph whose paths are not on this machine).
+   * Look at bytes in the store: contents facts of the inputs (before classification) and
+   * ELF findings of the outputs (after). Absent when nothing is inspected.
    */
-  inspect?: (inputs: ClassifiedInput[], index: GraphIndex) => Promise<ElfObservation[]>;
+  inspect?: {
+    contents(inputs: RawInput[]): Promise<Map<string, ContentFacts>>;
+    elf(inputs: ClassifiedInput[], index: GraphIndex): Promise<ElfObservation[]>;
+  };
   now?: Date;
 }
 
 export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Promise<ScanReport> {
   const raw = collectInputs(graph);
   const index = new GraphIndex(graph);
-  const classified = classifyAll(raw, opts.rules, index);
-  const observed = opts.inspect ? await opts.inspect(classified, index) : [];
+  const facts = gatherFacts(raw, index);
+  if (opts.inspect) for (const [id, c] of await opts.inspect.contents(raw)) facts.get(id)!.contents = c;
+  const classified = classifyAll(raw, facts, opts.rules);
+  const observed = opts.inspect ? await opts.inspect.elf(classified, index) : [];
   const placement = placeInputs(graph, raw);
   const baseline = opts.baseline ? baselineKeys(opts.baseline.report) : null;
 

@@ -1,74 +1,62 @@
 /**
- * Apply the rules to every input. Each rule that matches adds its weight to its verdict;
- * the verdict with the most weight wins (ties go to the more cautious class), and every
- * rule that fired is kept as evidence, so a reviewer sees what was outweighed too.
+ * Classification: a pure function of an input's facts and the rules. Each rule that
+ * matches argues for its verdict with its weight; the scoring fails closed:
+ *
+ *  1. A decisive rule (a published seed hash, compiled code found in the bytes) decides on
+ *     its own; among several, the heaviest wins.
+ *  2. Otherwise binary weight B (seed + prebuilt), source weight S and unknown weight U are
+ *     summed. An unknown rule that weighs at least as much as each side decides `unknown`.
+ *  3. `prebuilt`/`seed` needs B >= 50 and no source signal of comparable strength (S*2 <= B);
+ *     `source` needs S >= 50 and no binary signal of comparable strength (B*2 <= S).
+ *  4. Anything else is `unknown`: conflicting signals, or too little evidence either way.
+ *     A conflict never resolves to `source`.
+ *
+ * Every rule that fired stays in the evidence, the deciding ones first.
  */
-import { attr, type Derivation, type DerivationGraph } from '../model/graph.js';
+import type { InputFacts, ConsumerFacts } from '../model/facts.js';
+import type { ClassifiedInput, RawInput } from '../model/input.js';
 import type { Evidence, InputClass } from '../model/report.js';
 import type { CompiledRule, RuleMatch } from './rules.js';
-import type { RawInput } from './inputs.js';
 
-export interface ClassifiedInput extends RawInput {
-  class: InputClass;
-  evidence: Evidence[];
-}
+/** Weight a side needs before it can decide. */
+export const MIN_DECIDING_WEIGHT = 50;
+/** A side decides only when it weighs at least this many times the other side. */
+export const DOMINANCE = 2;
 
-/** On equal weight, prefer the verdict that asks for more scrutiny. */
-const CAUTION: InputClass[] = ['prebuilt', 'seed', 'unknown', 'source'];
+const clip = (v: string, n = 80): string => (v.length > n ? v.slice(0, n - 3) + '...' : v);
 
-/** Lookups shared by all inputs of one graph, built once. */
-export class GraphIndex {
-  /** output path -> derivation that produces it */
-  readonly producer = new Map<string, Derivation>();
-  constructor(readonly graph: DerivationGraph) {
-    for (const d of graph.derivations.values())
-      for (const o of Object.values(d.outputs)) if (o.path) this.producer.set(o.path, d);
-  }
-}
-
-/** The file names an input goes by: its name and the last path segment of each URL. */
-export function fileNamesOf(input: RawInput): string[] {
-  const names = [input.name];
-  for (const u of input.urls) {
-    const noQuery = u.replace(/[?#].*$/, '').replace(/\/+$/, '');
-    let base = noQuery.slice(noQuery.lastIndexOf('/') + 1);
-    try {
-      base = decodeURIComponent(base);
-    } catch {
-      // keep the raw segment: a malformed escape is still a name to match
-    }
-    if (base && !names.includes(base)) names.push(base);
-  }
-  return names;
-}
-
-class Facts {
-  readonly fileNames: string[];
-  constructor(
-    readonly input: RawInput,
-    readonly index: GraphIndex,
-  ) {
-    this.fileNames = fileNamesOf(input);
-  }
-  get executable(): boolean {
-    return this.input.drv !== null && this.input.kind === 'fixed-output' && attr(this.input.drv, 'executable') === '1';
-  }
+function firstLine(s: string, at: number): string {
+  const start = s.lastIndexOf('\n', at) + 1;
+  const end = s.indexOf('\n', at);
+  return clip(s.slice(start, end < 0 ? undefined : end).trim(), 100);
 }
 
 /** Evaluate one match block; returns the concrete facts it matched on, or null. */
-function evaluate(rule: CompiledRule, m: RuleMatch, f: Facts): string[] | null {
-  const { input } = f;
-  const re = rule.re;
+export function evaluate(rule: CompiledRule, m: RuleMatch, f: InputFacts, re = rule.re): string[] | null {
   const facts: string[] = [];
-  if (m.kind && !m.kind.includes(input.kind)) return null;
+  if (m.kind && !m.kind.includes(f.kind)) return null;
+  if (m.fetcher) {
+    if (!m.fetcher.includes(f.fetcher)) return null;
+    facts.push(f.fetcherDetail);
+  }
   if (re.name) {
-    if (!re.name.some((r) => r.test(input.name))) return null;
-    facts.push(`name '${input.name}'`);
+    if (!re.name.some((r) => r.test(f.name))) return null;
+    facts.push(`name '${f.name}'`);
   }
   if (re.url) {
-    const u = input.urls.find((x) => re.url!.some((r) => r.test(x)));
+    const u = f.urls.find((x) => re.url!.some((r) => r.test(x.url)));
     if (u === undefined) return null;
-    facts.push(`URL ${u}`);
+    facts.push(`URL ${u.url}`);
+  }
+  if (re.urlPath) {
+    const u = f.urls.find((x) => x.dirs.length > 0 && re.urlPath!.some((r) => r.test('/' + x.dirs.join('/') + '/')));
+    if (u === undefined) return null;
+    facts.push(`URL path /${u.dirs.join('/')}/ of ${u.url}`);
+  }
+  if (re.host) {
+    const u = f.urls.find((x) => re.host!.some((r) => r.test(x.host)));
+    if (u === undefined) return null;
+    facts.push(`${u.scheme === 'mirror' ? 'mirror' : 'host'} '${u.host}' in ${u.url}`);
   }
   if (re.fileName) {
     const n = f.fileNames.find((x) => re.fileName!.some((r) => r.test(x)));
@@ -76,9 +64,9 @@ function evaluate(rule: CompiledRule, m: RuleMatch, f: Facts): string[] | null {
     facts.push(`file name '${n}'`);
   }
   if (re.nameOrUrl) {
-    const n = [input.name, ...input.urls].find((x) => re.nameOrUrl!.some((r) => r.test(x)));
+    const n = [f.name, ...f.urls.map((u) => u.url)].find((x) => re.nameOrUrl!.some((r) => r.test(x)));
     if (n === undefined) return null;
-    facts.push(n === input.name ? `name '${n}'` : `URL ${n}`);
+    facts.push(n === f.name ? `name '${n}'` : `URL ${n}`);
   }
   if (re.extension) {
     let hit: string | undefined;
@@ -93,133 +81,199 @@ function evaluate(rule: CompiledRule, m: RuleMatch, f: Facts): string[] | null {
     if (!hit) return null;
     facts.push(hit);
   }
-  if (re.platform) {
-    let hit: string | undefined;
-    for (const n of f.fileNames) {
-      const mm = re.platform.exec(n);
-      if (mm) {
-        hit = `platform '${mm[1]}' in '${n}'`;
-        break;
-      }
-    }
+  if (m.platform) {
+    const p = m.platform;
+    const hit = f.platforms.find((h) => (!p.where || p.where.includes(h.where)) && (!p.strength || p.strength.includes(platformStrength(h.words))));
     if (!hit) return null;
-    facts.push(hit);
+    facts.push(`platform ${hit.words.map((w) => `${w.kind} '${w.word}'`).join(', ')} in ${hit.where} '${hit.text}'`);
   }
   if (m.hashMode !== undefined) {
-    if (input.hashMode !== m.hashMode) return null;
-    facts.push(`hash mode ${input.hashMode}`);
+    if (f.hashMode !== m.hashMode) return null;
+    facts.push(`hash mode ${f.hashMode}`);
   }
   if (m.executable !== undefined) {
     if (f.executable !== m.executable) return null;
     facts.push(m.executable ? 'fetched with executable = true' : 'not executable');
   }
   if (m.hasUrl !== undefined) {
-    if (input.urls.length > 0 !== m.hasUrl) return null;
+    if (f.urls.length > 0 !== m.hasUrl) return null;
     if (!m.hasUrl) facts.push('no URL');
   }
   if (re.hash) {
-    if (!input.hash || !re.hash.has(input.hash)) return null;
-    facts.push(`hash ${input.hash}`);
-  }
-  if (m.builderInGraph !== undefined) {
-    const d = input.drv;
-    const producer = d ? f.index.producer.get(d.builder) ?? findProducer(f.index, d.builder) : undefined;
-    if (Boolean(producer) !== m.builderInGraph) return null;
-    if (producer && d) {
-      const args = d.args.map((a) => a.slice(a.lastIndexOf('/') + 1)).join(' ');
-      facts.push(`builder ${d.builder} is built in this graph by ${producer.name}${args ? `, run as '${producer.name} ${args}'` : ''}`);
-    }
+    if (!f.hash || !re.hash.has(f.hash)) return null;
+    facts.push(`hash ${f.hash}`);
   }
   if (re.env) {
-    const d = input.drv;
-    if (!d || input.kind !== 'fixed-output') return null;
+    if (f.kind !== 'fixed-output') return null;
     for (const [k, r] of re.env) {
-      const v = attr(d, k);
+      const v = f.env[k];
       if (v === undefined || !r.test(v)) return null;
-      facts.push(`${k} = '${v.length > 80 ? v.slice(0, 77) + '...' : v}'`);
+      facts.push(`${k} = '${clip(v)}'`);
     }
   }
   if (m.consumer) {
-    const hit = consumerFact(rule, m, f);
+    const hit = consumerFact(rule, m, f, re);
+    if (!hit) return null;
+    facts.push(hit);
+  }
+  if (m.contents) {
+    const hit = contentFact(m, f);
     if (!hit) return null;
     facts.push(hit);
   }
   return facts;
 }
 
-/** A builder like /nix/store/…-bash/bin/bash lives inside an output; find that output. */
-function findProducer(index: GraphIndex, builder: string): Derivation | undefined {
-  const storeDir = index.graph.storeDir;
-  if (!builder.startsWith(storeDir + '/')) return undefined;
-  const slash = builder.indexOf('/', storeDir.length + 1);
-  return slash < 0 ? undefined : index.producer.get(builder.slice(0, slash));
+/**
+ * How strongly a set of platform words names a binary target: `target` when OS and
+ * architecture (or a triple's arch and libc, or a distro and arch) are both named,
+ * `arch` for an architecture alone, `distro` for a versioned distribution alone.
+ */
+export function platformStrength(words: { kind: string }[]): 'target' | 'arch' | 'distro' {
+  const k = new Set(words.map((w) => w.kind));
+  if (k.has('os-arch') || (k.has('arch') && (k.has('os') || k.has('libc') || k.has('distro')))) return 'target';
+  if (k.has('arch')) return 'arch';
+  return k.has('distro') && k.has('os') ? 'target' : 'distro';
 }
 
-function consumerFact(rule: CompiledRule, m: RuleMatch, f: Facts): string | null {
-  const { input, index } = f;
-  for (const userPath of input.users) {
-    const user = index.graph.derivations.get(userPath);
-    if (!user) continue;
-    if (rule.re.consumerName && !rule.re.consumerName.some((r) => r.test(user.name))) continue;
-    if (m.consumer!.asSrc) {
-      // `srcs` is split only when `src` is not the input: most consumers name it in `src`
-      if (!input.path) continue;
-      if (attr(user, 'src') !== input.path && !(attr(user, 'srcs')?.split(/\s+/) ?? []).includes(input.path)) continue;
+function consumerFact(rule: CompiledRule, m: RuleMatch, f: InputFacts, re: CompiledRule['re']): string | null {
+  const c = m.consumer!;
+  for (const user of f.consumers) {
+    const how: string[] = [];
+    if (c.takes) {
+      const t = takesAs(user, c.takes);
+      if (!t) continue;
+      how.push(t);
     }
-    let hook = '';
-    if (rule.re.consumerNative) {
-      const names = (attr(user, 'nativeBuildInputs') ?? '')
-        .split(/\s+/)
-        .map((p) => index.producer.get(p)?.name)
-        .filter((n): n is string => Boolean(n));
-      const found = names.find((n) => rule.re.consumerNative!.some((r) => r.test(n)));
+    if (re.consumerName && !re.consumerName.some((r) => r.test(user.name))) continue;
+    if (re.consumerPname) {
+      if (!user.pname || !re.consumerPname.some((r) => r.test(user.pname!))) continue;
+      how.push(`pname '${user.pname}'`);
+    }
+    if (re.consumerNative) {
+      const found = user.nativeBuildInputs.find((n) => re.consumerNative!.some((r) => r.test(n)));
       if (!found) continue;
-      hook = ` with ${found} in nativeBuildInputs`;
+      how.push(`${found} in nativeBuildInputs`);
     }
-    return `${user.name} takes it${m.consumer!.asSrc ? ' as src' : ''}${hook}`;
+    if (re.consumerScript) {
+      let line: string | undefined;
+      for (const r of re.consumerScript) {
+        const mm = r.exec(user.scripts);
+        if (mm) {
+          line = firstLine(user.scripts, mm.index);
+          break;
+        }
+      }
+      if (line === undefined) continue;
+      how.push(`its script runs '${line}'`);
+    }
+    if (c.builds !== undefined) {
+      if (user.builds.length > 0 !== c.builds) continue;
+      how.push(c.builds ? `builds it (${user.builds.join('; ')})` : 'runs no build step (no build-system hook, no compiler or make in its scripts)');
+    }
+    if (c.noBuild !== undefined) {
+      const noBuild = user.dontBuild || (user.customInstall && user.builds.length === 0);
+      if (noBuild !== c.noBuild) continue;
+      if (c.noBuild) how.push(user.dontBuild ? 'dontBuild is set' : 'overrides installPhase and runs no build step');
+    }
+    return `${user.name} takes it${how.length ? ' ' + how.join(', ') : ''}`;
   }
+  void rule;
   return null;
 }
 
-export function classifyInput(input: RawInput, rules: CompiledRule[], index: GraphIndex): ClassifiedInput {
-  const f = new Facts(input, index);
-  const fired: { rule: CompiledRule; detail: string }[] = [];
+function takesAs(user: ConsumerFacts, takes: string[]): string | null {
+  if (takes.includes('src') && user.asSrc) return 'as src';
+  if (takes.includes('patch') && user.asPatch) return 'as a patch';
+  if (takes.includes('script') && user.inScript) return 'in its own script';
+  if (takes.includes('any')) return 'as an input';
+  return null;
+}
+
+function contentFact(m: RuleMatch, f: InputFacts): string | null {
+  const c = f.contents;
+  if (!c) return null;
+  const spec = m.contents!;
+  if (spec.noBinaries) {
+    if (c.binaryCount > 0 || c.error || c.capped || c.members === 0) return null;
+    return `looked inside ${c.format}: no binary member among ${c.members}`;
+  }
+  if (spec.unreadable) {
+    if (!c.error && !c.capped) return null;
+    return `could not read all of ${c.format}: ${c.error ?? c.capped}`;
+  }
+  const kinds = spec.kinds ?? Object.keys(c.byKind);
+  const n = kinds.reduce((s, k) => s + (c.byKind[k] ?? 0), 0);
+  if (n < (spec.min ?? 1)) return null;
+  const listed = c.binaries.filter((b) => kinds.includes(b.kind)).slice(0, 3).map((b) => `${b.member}: ${describeKind(b.kind)}`);
+  const all = kinds.filter((k) => c.byKind[k]).map((k) => `${c.byKind[k]} ${k}`).join(', ');
+  return `${c.format} holds ${all} among ${c.members} member${c.members === 1 ? '' : 's'}${listed.length ? `, e.g. ${listed.join('; ')}` : ''}`;
+}
+
+const KIND_TEXT: Record<string, string> = {
+  elf: 'ELF executable', 'shared-object': 'ELF shared object', 'static-library': 'static library (ar of objects)',
+  object: 'ELF relocatable object', 'java-class': 'Java class file', pyc: 'Python byte-code', 'mach-o': 'Mach-O binary',
+  pe: 'PE (Windows) binary', jar: 'Java archive', wheel: 'Python wheel',
+};
+const describeKind = (k: string) => KIND_TEXT[k] ?? k;
+
+interface Fired {
+  rule: CompiledRule;
+  detail: string;
+}
+
+/** Decide the class from the rules that fired (see the scoring at the top of this file). */
+export function decide(fired: Fired[]): { verdict: InputClass; why: string } {
+  const decisive = fired.filter((x) => x.rule.decisive).sort((a, b) => b.rule.weight - a.rule.weight);
+  if (decisive.length) return { verdict: decisive[0].rule.verdict, why: `decisive rule ${decisive[0].rule.id}` };
+  const sum = (v: InputClass) => fired.filter((x) => x.rule.verdict === v).reduce((s, x) => s + x.rule.weight, 0);
+  const seed = sum('seed');
+  const prebuilt = sum('prebuilt');
+  const B = seed + prebuilt;
+  const S = sum('source');
+  const U = sum('unknown');
+  if (U > 0 && U >= B && U >= S) return { verdict: 'unknown', why: `unknown weight ${U} against binary ${B}, source ${S}` };
+  if (B >= MIN_DECIDING_WEIGHT && S * DOMINANCE <= B)
+    return { verdict: seed >= prebuilt ? 'seed' : 'prebuilt', why: `binary weight ${B} against source ${S}` };
+  if (S >= MIN_DECIDING_WEIGHT && B * DOMINANCE <= S) return { verdict: 'source', why: `source weight ${S} against binary ${B}` };
+  if (B > 0 && S > 0) return { verdict: 'unknown', why: `conflict: binary weight ${B} against source ${S}` };
+  return { verdict: 'unknown', why: `too little evidence: binary weight ${B}, source ${S} (${MIN_DECIDING_WEIGHT} needed)` };
+}
+
+/** Classify one input's facts. Pure: the same facts and rules always give the same result. */
+export function classifyFacts(f: InputFacts, rules: CompiledRule[]): { class: InputClass; evidence: Evidence[] } {
+  const fired: Fired[] = [];
   for (const rule of rules) {
     if (rule.weight === 0) continue;
     const facts = evaluate(rule, rule.match, f);
     if (!facts) continue;
-    if (rule.unlessRule && evaluate(rule.unlessRule, rule.unlessRule.match, f)) continue;
+    if (rule.unlessRule && evaluate(rule.unlessRule, rule.unlessRule.match, f, rule.unlessRule.re)) continue;
     fired.push({ rule, detail: facts.length ? `${rule.description}: ${facts.join('; ')}` : rule.description });
   }
-  const score: Record<InputClass, number> = { source: 0, seed: 0, prebuilt: 0, unknown: 0 };
-  for (const { rule } of fired) score[rule.verdict] += rule.weight;
-  let verdict: InputClass = 'unknown';
-  let best = 0;
-  for (const c of CAUTION)
-    if (score[c] > best) {
-      best = score[c];
-      verdict = c;
-    }
+  const { verdict, why } = decide(fired);
+  const binary = (c: InputClass) => c === 'seed' || c === 'prebuilt';
+  const agrees = (x: Fired) => x.rule.verdict === verdict || (binary(verdict) && binary(x.rule.verdict));
+  const byWeight = (a: Fired, b: Fired) => Number(b.rule.decisive ?? false) - Number(a.rule.decisive ?? false) || b.rule.weight - a.rule.weight;
   const evidence: Evidence[] = fired
-    .filter((x) => x.rule.verdict === verdict)
-    .sort((a, b) => b.rule.weight - a.rule.weight)
+    .filter(agrees)
+    .sort(byWeight)
     .map((x) => ({ rule: x.rule.id, detail: x.detail }));
-  for (const x of fired.filter((y) => y.rule.verdict !== verdict).sort((a, b) => b.rule.weight - a.rule.weight))
-    evidence.push({ rule: x.rule.id, detail: `outweighed (${x.rule.verdict}, weight ${x.rule.weight} against ${best}): ${x.detail}` });
-  if (fired.length === 0)
-    evidence.push({
-      rule: 'default.no-rule-matched',
-      detail: `no rule matched ${describe(input)}: neither a source nor a binary signal, so a human has to look`,
+  const against = fired.filter((x) => !agrees(x)).sort(byWeight);
+  if (verdict === 'unknown' && !fired.some((x) => x.rule.verdict === 'unknown'))
+    evidence.unshift({
+      rule: fired.length ? 'score.unresolved' : 'score.no-rule-matched',
+      detail: fired.length
+        ? `${why}: a source verdict needs ${MIN_DECIDING_WEIGHT}+ source weight and no binary signal of comparable strength, a binary verdict the reverse, so a human has to look`
+        : `no rule matched ${f.urls.length ? `'${f.name}' from ${f.urls[0].url}` : `'${f.name}'`}: neither a source nor a binary signal, so a human has to look`,
     });
-  return { ...input, class: verdict, evidence };
+  for (const x of against) evidence.push({ rule: x.rule.id, detail: `not decisive (${x.rule.verdict}, weight ${x.rule.weight}; ${why}): ${x.detail}` });
+  return { class: verdict, evidence };
 }
 
-function describe(input: RawInput): string {
-  if (input.urls.length) return `'${input.name}' from ${input.urls[0]}`;
-  return `'${input.name}'`;
+export function classifyInput(input: RawInput, facts: InputFacts, rules: CompiledRule[]): ClassifiedInput {
+  return { ...input, ...classifyFacts(facts, rules), facts };
 }
 
-/** `index` is built once per scan and shared with the inspect stage. */
-export function classifyAll(inputs: RawInput[], rules: CompiledRule[], index: GraphIndex): ClassifiedInput[] {
-  return inputs.map((i) => classifyInput(i, rules, index));
+export function classifyAll(inputs: RawInput[], facts: Map<string, InputFacts>, rules: CompiledRule[]): ClassifiedInput[] {
+  return inputs.map((i) => classifyInput(i, facts.get(i.id)!, rules));
 }

@@ -4,7 +4,7 @@
  * so the cost stays linear in the graph for NixOS-size closures.
  */
 import type { DerivationGraph } from '../model/graph.js';
-import type { RawInput } from './inputs.js';
+import type { RawInput } from '../model/input.js';
 
 export interface Placement {
   via: string[];

@@ -8,30 +8,61 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import type { InputClass, InputKind } from '../model/report.js';
+import type { FetcherKind } from '../model/facts.js';
 
 export interface RuleMatch {
   kind?: InputKind[];
+  /** how the input was fetched (facts.fetcher): url, vcs, network, built-in-graph, opaque, input-src, host-builder */
+  fetcher?: FetcherKind[];
   /** regexes on the input's name */
   name?: string[];
-  /** regexes on any URL */
+  /** regexes on any full URL */
   url?: string[];
+  /** regexes on a URL's directory path (`/a/b/`, without host and file name) */
+  urlPath?: string[];
+  /** regexes on a URL's host (or the mirror name of a mirror:// URL) */
+  host?: string[];
   /** regexes on the name or any URL's file name (last path segment, no query) */
   fileName?: string[];
   /** regexes on the name or any full URL */
   nameOrUrl?: string[];
   /** the name or a URL's file name ends with one of these (case-insensitive) */
   extension?: string[];
-  /** platform tokens (e.g. x86_64-unknown-linux-gnu, linux-amd64) standing alone in a file name */
-  platform?: string[];
+  /** platform words (facts.platforms): where they stand and how strongly they name a target */
+  platform?: { where?: ('file name' | 'URL path')[]; strength?: ('target' | 'arch' | 'distro')[] };
   hashMode?: 'flat' | 'nar' | 'text' | 'git';
   executable?: boolean;
   hasUrl?: boolean;
   /** SRI hashes */
   hash?: string[];
-  /** the FOD's builder is an output of a derivation in this graph */
-  builderInGraph?: boolean;
-  /** a derivation that takes this input: as its src, with these in nativeBuildInputs (regexes on drv names) */
-  consumer?: { asSrc?: boolean; nativeBuildInputs?: string[]; name?: string[] };
+  /** a derivation that takes this input and consumes it this way (all keys must hold for one consumer) */
+  consumer?: {
+    /** how it takes the input: as src/srcs, as a patch, named in its own script, or any way */
+    takes?: ('src' | 'patch' | 'script' | 'any')[];
+    /** regexes on the names of its nativeBuildInputs derivations */
+    nativeBuildInputs?: string[];
+    /** regexes on its derivation name */
+    name?: string[];
+    /** regexes on its pname */
+    pname?: string[];
+    /** regexes on its phases and scripts (multi-line) */
+    scripts?: string[];
+    /** it runs (true) or does not run (false) a build step */
+    builds?: boolean;
+    /** dontBuild, or a custom installPhase with no build step */
+    noBuild?: boolean;
+  };
+  /** what inspection found in the input's store path */
+  contents?: {
+    /** binary member kinds (elf, shared-object, static-library, object, java-class, pyc, mach-o, pe, jar, wheel) */
+    kinds?: string[];
+    /** at least this many such members (default 1) */
+    min?: number;
+    /** a complete listing with no binary member at all */
+    noBinaries?: boolean;
+    /** the listing is incomplete (damaged, unsupported or capped) */
+    unreadable?: boolean;
+  };
   /** regexes on attributes of the input's own derivation; all must match */
   env?: Record<string, string>;
 }
@@ -41,9 +72,13 @@ export interface Rule {
   description: string;
   verdict: InputClass;
   weight: number;
+  /** decides on its own, whatever else fired (published seed hashes, compiled code in the bytes) */
+  decisive?: boolean;
   match: RuleMatch;
   /** when this matches too, the rule does not fire */
   unless?: RuleMatch;
+  /** what the rule is for and what it must not match: the fixtures every rule carries */
+  examples?: { match: string[]; noMatch: string[] };
   /** the file the rule came from, for error messages and `--explain` */
   file: string;
 }
@@ -53,11 +88,14 @@ export interface CompiledRule extends Rule {
   re: {
     name?: RegExp[];
     url?: RegExp[];
+    urlPath?: RegExp[];
+    host?: RegExp[];
     fileName?: RegExp[];
     nameOrUrl?: RegExp[];
-    platform?: RegExp;
     consumerNative?: RegExp[];
     consumerName?: RegExp[];
+    consumerPname?: RegExp[];
+    consumerScript?: RegExp[];
     env?: [string, RegExp][];
     extension?: string[];
     hash?: Set<string>;
@@ -65,125 +103,98 @@ export interface CompiledRule extends Rule {
   unlessRule?: CompiledRule;
 }
 
-const VERDICTS: InputClass[] = ['source', 'seed', 'prebuilt', 'unknown'];
-const KINDS: InputKind[] = ['fixed-output', 'input-src', 'builder'];
-const MATCH_KEYS = new Set([
-  'kind', 'name', 'url', 'fileName', 'nameOrUrl', 'extension', 'platform', 'hashMode',
-  'executable', 'hasUrl', 'hash', 'builderInGraph', 'consumer', 'env',
-]);
-
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
+/** The JSON Schema every rule file must satisfy (built-in files are checked against it in the tests). */
+export const RULES_SCHEMA = path.join(BUILTIN_RULES_DIR, 'schema', 'rules.schema.json');
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-function compileMatch(where: string, m: unknown): { match: RuleMatch; re: CompiledRule['re'] } {
-  const fail = (msg: string): never => {
-    throw new InputError(`${where}: ${msg}`);
-  };
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return fail('match must be an object');
-  const match = m as Record<string, unknown>;
-  for (const k of Object.keys(match)) if (!MATCH_KEYS.has(k)) fail(`unknown match key '${k}'`);
-  const strings = (k: string): string[] | undefined => {
-    const v = match[k];
-    if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string'))
-      return fail(`'${k}' must be a non-empty list of strings`);
-    return v as string[];
-  };
-  const regexes = (k: string, list = strings(k)): RegExp[] | undefined =>
+function compileMatch(where: string, match: RuleMatch): CompiledRule['re'] {
+  const regexes = (k: string, list: string[] | undefined): RegExp[] | undefined =>
     list?.map((s) => {
       try {
-        return new RegExp(s, 'i');
-      } catch (e) {
-        return fail(`'${k}' pattern ${JSON.stringify(s)} is not a valid regular expression`);
+        return new RegExp(s, k === 'consumer.scripts' ? 'im' : 'i');
+      } catch {
+        throw new InputError(`${where}: '${k}' pattern ${JSON.stringify(s)} is not a valid regular expression`);
       }
     });
-  const bool = (k: string) => {
-    if (match[k] !== undefined && typeof match[k] !== 'boolean') fail(`'${k}' must be true or false`);
-  };
-  ['executable', 'hasUrl', 'builderInGraph'].forEach(bool);
-  const kinds = strings('kind');
-  kinds?.forEach((k) => KINDS.includes(k as InputKind) || fail(`unknown kind '${k}'`));
-  if (match.hashMode !== undefined && !['flat', 'nar', 'text', 'git'].includes(match.hashMode as string))
-    fail(`hashMode must be flat, nar, text or git`);
   const re: CompiledRule['re'] = {
-    name: regexes('name'),
-    url: regexes('url'),
-    fileName: regexes('fileName'),
-    nameOrUrl: regexes('nameOrUrl'),
+    name: regexes('name', match.name),
+    url: regexes('url', match.url),
+    urlPath: regexes('urlPath', match.urlPath),
+    host: regexes('host', match.host),
+    fileName: regexes('fileName', match.fileName),
+    nameOrUrl: regexes('nameOrUrl', match.nameOrUrl),
   };
-  const ext = strings('extension');
-  if (ext) re.extension = ext.map((e) => e.toLowerCase());
-  const platform = strings('platform');
-  if (platform)
-    re.platform = new RegExp(`(?:^|[^a-z0-9])(${platform.map(escapeRe).join('|')})(?=$|[^a-z0-9])`, 'i');
-  const hash = strings('hash');
-  if (hash) re.hash = new Set(hash);
-  if (match.consumer !== undefined) {
-    const c = match.consumer as Record<string, unknown>;
-    if (typeof c !== 'object' || c === null) fail(`'consumer' must be an object`);
-    for (const k of Object.keys(c)) if (!['asSrc', 'nativeBuildInputs', 'name'].includes(k)) fail(`unknown consumer key '${k}'`);
-    const sub = (k: string) => {
-      const v = c[k];
-      if (v === undefined) return undefined;
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return fail(`consumer.${k} must be a list of strings`);
-      return regexes(`consumer.${k}`, v as string[]);
-    };
-    re.consumerNative = sub('nativeBuildInputs');
-    re.consumerName = sub('name');
+  if (match.extension) re.extension = match.extension.map((e) => e.toLowerCase());
+  if (match.hash) re.hash = new Set(match.hash);
+  if (match.consumer) {
+    re.consumerNative = regexes('consumer.nativeBuildInputs', match.consumer.nativeBuildInputs);
+    re.consumerName = regexes('consumer.name', match.consumer.name);
+    re.consumerPname = regexes('consumer.pname', match.consumer.pname);
+    re.consumerScript = regexes('consumer.scripts', match.consumer.scripts);
   }
-  if (match.env !== undefined) {
-    const e = match.env;
-    if (typeof e !== 'object' || e === null || Array.isArray(e)) fail(`'env' must be an object of regexes`);
-    re.env = Object.entries(e as Record<string, unknown>).map(([k, v]) => {
-      if (typeof v !== 'string') return fail(`env.${k} must be a regex string`);
-      return [k, regexes(`env.${k}`, [v])![0]] as [string, RegExp];
-    });
-  }
-  return { match: match as RuleMatch, re };
+  if (match.env) re.env = Object.entries(match.env).map(([k, v]) => [k, regexes(`env.${k}`, [v])![0]] as [string, RegExp]);
+  return re;
 }
 
-export function compileRule(raw: unknown, file: string, index: number): CompiledRule {
-  const where = `${file}: rule ${index + 1}`;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${where}: not an object`);
-  const r = raw as Record<string, unknown>;
-  const fail = (msg: string): never => {
-    throw new InputError(`${where}${typeof r.id === 'string' ? ` (${r.id})` : ''}: ${msg}`);
-  };
-  if (typeof r.id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(r.id)) fail(`'id' must be a word like "prebuilt.my-rule"`);
-  if (typeof r.description !== 'string' || r.description === '') fail(`'description' is required`);
-  if (!VERDICTS.includes(r.verdict as InputClass)) fail(`'verdict' must be one of ${VERDICTS.join(', ')}`);
-  if (typeof r.weight !== 'number' || !Number.isFinite(r.weight) || r.weight < 0) fail(`'weight' must be a number >= 0`);
-  for (const k of Object.keys(r))
-    if (!['id', 'description', 'verdict', 'weight', 'match', 'unless'].includes(k)) fail(`unknown key '${k}'`);
-  const { match, re } = compileMatch(`${where} (${r.id as string})`, r.match);
-  const rule: CompiledRule = {
-    id: r.id as string,
-    description: r.description as string,
-    verdict: r.verdict as InputClass,
-    weight: r.weight as number,
-    match,
-    file,
-    re,
-  };
-  if (r.unless !== undefined) {
-    const u = compileMatch(`${where} (${r.id as string}) unless`, r.unless);
-    rule.unless = u.match;
-    rule.unlessRule = { ...rule, match: u.match, re: u.re, unless: undefined, unlessRule: undefined };
-  }
+/** Compile one rule that has passed the schema. */
+export function compileRule(r: Omit<Rule, 'file'>, file: string, index: number): CompiledRule {
+  const where = `${file}: rule ${index + 1} (${r.id})`;
+  const rule: CompiledRule = { ...r, file, re: compileMatch(where, r.match) };
+  if (r.unless !== undefined)
+    rule.unlessRule = { ...rule, match: r.unless, re: compileMatch(`${where} unless`, r.unless), unless: undefined, unlessRule: undefined };
   return rule;
 }
 
-export function loadRuleFile(file: string): CompiledRule[] {
-  let doc: unknown;
+type Validator = ((doc: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] | null };
+let validator: Validator | null = null;
+
+/** The schema validator, compiled on first use (ajv costs start-up time; built-in files are trusted). */
+async function schemaValidator(): Promise<Validator> {
+  if (!validator) {
+    const { Ajv } = await import('ajv');
+    const schema = JSON.parse(readFileSync(RULES_SCHEMA, 'utf8')) as object;
+    validator = new Ajv({ allErrors: false, strict: true }).compile(schema) as Validator;
+  }
+  return validator;
+}
+
+/** One line naming the rule and field a schema error is about. */
+export function describeSchemaError(doc: unknown, e: { instancePath: string; message?: string; params?: Record<string, unknown> }): string {
+  const m = /^\/rules\/(\d+)(.*)$/.exec(e.instancePath);
+  let where = e.instancePath || '(top level)';
+  if (m) {
+    const rule = (doc as { rules: { id?: unknown }[] }).rules[Number(m[1])];
+    where = `rule ${Number(m[1]) + 1}${typeof rule?.id === 'string' ? ` (${rule.id})` : ''}${m[2] ? ` at ${m[2]}` : ''}`;
+  }
+  const extra = e.params?.additionalProperty ? ` '${String(e.params.additionalProperty)}'` : e.params?.allowedValues ? `: ${(e.params.allowedValues as unknown[]).join(', ')}` : '';
+  return `${where}: ${e.message ?? 'invalid'}${extra}`;
+}
+
+/** Validate a parsed rule document against the schema; throws an InputError naming the first problem. */
+export async function validateRuleDoc(doc: unknown, file: string): Promise<void> {
+  const v = await schemaValidator();
+  if (!v(doc)) throw new InputError(`rules file ${file}: ${describeSchemaError(doc, v.errors![0])}`);
+}
+
+function readRuleDoc(file: string): { rules: Omit<Rule, 'file'>[] } {
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8')) as { rules: Omit<Rule, 'file'>[] };
   } catch (e) {
     throw new InputError(`rules file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
   }
-  const rules = (doc as { rules?: unknown })?.rules;
-  if (!Array.isArray(rules)) throw new InputError(`rules file ${file}: expected {"rules": [...]}`);
-  return rules.map((r, i) => compileRule(r, file, i));
+}
+
+/** A rule file shipped with seedaudit: its schema conformance is a test, not a start-up cost. */
+export function loadBuiltinRuleFile(file: string): CompiledRule[] {
+  const doc = readRuleDoc(file);
+  return doc.rules.map((r, i) => compileRule(r, file, i));
+}
+
+/** A user's rule file: checked against the schema first, so a typo is an error, not a silent no-op. */
+export async function loadRuleFile(file: string): Promise<CompiledRule[]> {
+  const doc = readRuleDoc(file);
+  await validateRuleDoc(doc, file);
+  return doc.rules.map((r, i) => compileRule(r, file, i));
 }
 
 function ruleFilesIn(dir: string): string[] {
@@ -204,10 +215,17 @@ function ruleFilesIn(dir: string): string[] {
  * The built-in rules plus user rule files or folders (`--rules`). A user rule with the id
  * of a built-in one replaces it, so a site can re-weigh or silence (weight 0) a rule.
  */
-export function loadRules(extra: string[] = []): CompiledRule[] {
+export function builtinRuleFiles(): string[] {
+  return ruleFilesIn(BUILTIN_RULES_DIR);
+}
+
+/**
+ * The built-in rules plus user rule files or folders (`--rules`). A user rule with the id
+ * of a built-in one replaces it, so a site can re-weigh or silence (weight 0) a rule.
+ */
+export async function loadRules(extra: string[] = []): Promise<CompiledRule[]> {
   const byId = new Map<string, CompiledRule>();
-  for (const file of [...ruleFilesIn(BUILTIN_RULES_DIR), ...extra.flatMap(ruleFilesIn)]) {
-    for (const rule of loadRuleFile(file)) byId.set(rule.id, rule);
-  }
+  for (const file of builtinRuleFiles()) for (const rule of loadBuiltinRuleFile(file)) byId.set(rule.id, rule);
+  for (const file of extra.flatMap(ruleFilesIn)) for (const rule of await loadRuleFile(file)) byId.set(rule.id, rule);
   return [...byId.values()];
 }

@@ -65,7 +65,7 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const output = one(p, 'output');
 
   // Load everything that can be wrong before the (possibly slow) graph acquisition.
-  const rules = loadRules(many(p, 'rules').map((d) => path.resolve(io.cwd, d)));
+  const rules = await loadRules(many(p, 'rules').map((d) => path.resolve(io.cwd, d)));
   const allowlist = loadAllowlist(resolveAllowlistPath(one(p, 'allowlist'), io.cwd, existsSync));
   const baselineFile = one(p, 'baseline');
   const baseline = baselineFile ? { file: baselineFile, report: loadReport(baselineFile, io, 'baseline') } : null;

@@ -1,8 +1,9 @@
 /**
  * The inspect stage: look at bytes in the store so verdicts rest on contents, not names.
+ * It only reads and reports facts; it never decides or rewrites a verdict.
  *  - every fixed-output path and input source present on disk is listed (archives are
- *    streamed, never extracted); binaries inside a "source" archive make it `unknown`,
- *    binaries inside an `unknown` one make it `prebuilt`, and each finding is evidence;
+ *    streamed, never extracted): the member kinds become the input's `contents` facts,
+ *    which the classify stage weighs (compiled code found in the bytes is decisive);
  *  - every ELF file in the runtime closure of the roots' outputs (and in fixed-output
  *    paths) gets its facts and a provenance: built here, from a prebuilt input, made by a
  *    foreign toolchain, or made by no derivation of this graph.
@@ -12,7 +13,9 @@ import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Derivation, DerivationGraph } from '../model/graph.js';
-import { GraphIndex, type ClassifiedInput } from '../classify/classify.js';
+import type { GraphIndex } from '../graph/index.js';
+import type { ClassifiedInput, RawInput } from '../model/input.js';
+import type { ContentFacts } from '../model/facts.js';
 import type { ElfFinding, Evidence, ElfFacts } from '../model/report.js';
 import type { ArchiveListing } from './archive/index.js';
 import { detectNix, runtimeClosure } from '../acquire/nix.js';
@@ -40,41 +43,17 @@ const exists = (p: string): boolean => {
   }
 };
 
-const sample = (l: ArchiveListing): string => {
-  const first = l.binaries.slice(0, 3).map((b) => `${b.member} (${b.kind})`).join(', ');
-  const kinds = Object.entries(l.byKind).map(([k, n]) => `${n} ${k}`).join(', ');
-  return `${l.binaryCount} binary member${l.binaryCount === 1 ? '' : 's'} (${kinds}) among ${l.members}, e.g. ${first}${l.capped ? `; ${l.capped}` : ''}`;
-};
-
-/** Refine one input with what its bytes show. Exported for tests. */
-export function refineWithListing(input: ClassifiedInput, l: ArchiveListing): void {
-  const where = `${l.format} ${input.path}`;
-  if (l.error) {
-    input.evidence.push({ rule: 'inspect.unreadable', detail: `could not read all of ${where}: ${l.error}` });
-    // binaries seen before the damage still count; "no binaries" cannot be claimed
-    if (l.binaryCount === 0) return;
-  }
-  if (l.binaryCount === 0) {
-    input.evidence.push({
-      rule: 'inspect.no-binaries',
-      detail: `looked inside ${where}: no binary member among ${l.members}${l.capped ? ` (${l.capped})` : ''}`,
-    });
-    return;
-  }
-  const facts = sample(l);
-  if (input.class === 'source') {
-    // never silently source: compiled code in a source archive needs a human
-    input.class = 'unknown';
-    input.evidence.unshift({ rule: 'inspect.binaries-in-source', detail: `named like source, but ${where} holds ${facts}` });
-  } else if (input.class === 'unknown') {
-    const executable = (l.byKind.elf ?? 0) + (l.byKind['shared-object'] ?? 0) + (l.byKind['mach-o'] ?? 0) + (l.byKind.pe ?? 0);
-    if (executable > 0) {
-      input.class = 'prebuilt';
-      input.evidence.unshift({ rule: 'inspect.executables-inside', detail: `${where} holds ${facts}` });
-    } else input.evidence.unshift({ rule: 'inspect.binaries-inside', detail: `${where} holds ${facts}` });
-  } else {
-    input.evidence.push({ rule: 'inspect.binaries-inside', detail: `confirmed by contents: ${where} holds ${facts}` });
-  }
+/** The contents facts of one listing. Exported for tests. */
+export function contentFacts(l: ArchiveListing): ContentFacts {
+  return {
+    format: l.format,
+    members: l.members,
+    byKind: { ...l.byKind } as Record<string, number>,
+    binaryCount: l.binaryCount,
+    binaries: l.binaries.slice(0, 8).map((b) => ({ member: b.member, kind: b.kind })),
+    error: l.error,
+    capped: l.capped,
+  };
 }
 
 async function* walk(dir: string, budget: { left: number }): AsyncGenerator<string> {
@@ -162,8 +141,7 @@ export function toolchainSignals(facts: ElfFacts, gccVersions: Set<string>, stor
  */
 function binaryInputsOf(drv: Derivation, byDrv: Map<string, ClassifiedInput>, bySrc: Map<string, ClassifiedInput>): ClassifiedInput[] {
   const out: ClassifiedInput[] = [];
-  const carries = (i: ClassifiedInput) =>
-    i.class === 'prebuilt' || i.class === 'seed' || i.evidence.some((e) => e.rule.startsWith('inspect.binaries') || e.rule === 'inspect.executables-inside');
+  const carries = (i: ClassifiedInput) => i.class === 'prebuilt' || i.class === 'seed' || (i.facts.contents?.binaryCount ?? 0) > 0;
   for (const dep of Object.keys(drv.inputDrvs)) {
     const i = byDrv.get(dep);
     if (i && carries(i)) out.push(i);
@@ -175,22 +153,33 @@ function binaryInputsOf(drv: Derivation, byDrv: Map<string, ClassifiedInput>, by
   return out;
 }
 
-export function makeInspector(opts: InspectOptions) {
+export interface Inspector {
+  /** contents facts of every input whose path is on this machine, keyed by input id */
+  contents(inputs: RawInput[]): Promise<Map<string, ContentFacts>>;
+  /** ELF files of the roots' runtime closure and of fixed-output paths, with their provenance */
+  elf(inputs: ClassifiedInput[], index: GraphIndex): Promise<ElfObservation[]>;
+}
+
+export function makeInspector(opts: InspectOptions): Inspector {
   const root = opts.storeRoot ?? '/';
   const onDisk = (p: string) => path.join(root, p);
-  return async (inputs: ClassifiedInput[], index: GraphIndex): Promise<ElfObservation[]> => {
-    const { graph } = index;
-    // 1. contents of fetched paths and input sources that are on this machine
-    const present: ClassifiedInput[] = [];
+  const contents = async (inputs: RawInput[]): Promise<Map<string, ContentFacts>> => {
+    const out = new Map<string, ContentFacts>();
+    const present: RawInput[] = [];
     for (const i of inputs) if (i.kind !== 'builder' && i.path && exists(onDisk(i.path))) present.push(i);
+    if (!present.length) return out;
     // the readers are loaded only when there is something on disk to read
-    const { inspectPath } = present.length ? await import('./archive/index.js') : { inspectPath: null };
+    const { inspectPath } = await import('./archive/index.js');
     let done = 0;
     for (const i of present) {
       opts.onProgress?.(`seedaudit: looking inside ${++done}/${present.length} store paths…`);
-      refineWithListing(i, await inspectPath!(onDisk(i.path!)));
+      out.set(i.id, contentFacts(await inspectPath(onDisk(i.path!))));
     }
-
+    return out;
+  };
+  const elf = async (inputs: ClassifiedInput[], index: GraphIndex): Promise<ElfObservation[]> => {
+    const { graph } = index;
+    const present = inputs.filter((i) => i.facts.contents !== null);
     // 2. ELF files of the roots' runtime closure and of fixed-output paths
     const byDrv = new Map<string, ClassifiedInput>();
     const bySrc = new Map<string, ClassifiedInput>();
@@ -266,4 +255,5 @@ export function makeInspector(opts: InspectOptions) {
       return { ...fact, path: shownPath, storePath, producedBy, provenance, evidence, fromInput };
     });
   };
+  return { contents, elf };
 }

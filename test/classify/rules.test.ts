@@ -1,122 +1,122 @@
 import t from 'tap';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadRules, loadRuleFile } from '../../src/classify/rules.js';
-import { classifyAll, GraphIndex } from '../../src/classify/classify.js';
-import { collectInputs } from '../../src/classify/inputs.js';
-import type { Derivation, DerivationGraph } from '../../src/model/graph.js';
+import { Ajv } from 'ajv';
+import { builtinRuleFiles, loadRules, loadRuleFile, RULES_SCHEMA } from '../../src/classify/rules.js';
+import { classifyFacts, evaluate } from '../../src/classify/classify.js';
 import { InputError } from '../../src/errors.js';
+import { factsFor, type InputSpec } from './graph-builder.js';
+import { RULE_FIXTURES } from './rule-fixtures.js';
 
-let n = 0;
-const h = () => (n++).toString().padStart(32, '0').replace(/[eotu]/g, '0');
+const rules = await loadRules();
+const classify = (spec: InputSpec, extra = rules) => classifyFacts(factsFor(spec), extra);
 
-/** A fetchurl derivation as nixpkgs writes it. */
-function fetch(name: string, url: string, extra: Record<string, string> = {}): Derivation {
-  const hash = 'sha256-' + Buffer.alloc(32, n + 1).toString('base64');
-  const out = `/nix/store/${h()}-${name}`;
-  return {
-    drvPath: `/nix/store/${h()}-${name}.drv`, name, system: 'x86_64-linux', builder: 'builtin:fetchurl', args: [],
-    env: { name, url, out, outputHashMode: 'flat', ...extra }, outputs: { out: { path: out, fixed: { method: 'flat', algo: 'sha256', sri: hash } } },
-    inputSrcs: [], inputDrvs: {}, structuredAttrs: null,
-  };
-}
-
-function classify(drvs: Derivation[], extraRules: string[] = []) {
-  const root: Derivation = {
-    drvPath: `/nix/store/${h()}-root.drv`, name: 'root', system: 'x86_64-linux', builder: '/bin/sh', args: [], env: {},
-    outputs: { out: { path: `/nix/store/${h()}-root`, fixed: null } }, inputSrcs: [],
-    inputDrvs: Object.fromEntries(drvs.map((d) => [d.drvPath, ['out']])), structuredAttrs: null,
-  };
-  const graph: DerivationGraph = {
-    storeDir: '/nix/store', derivations: new Map([root, ...drvs].map((d) => [d.drvPath, d])), roots: [root.drvPath],
-    source: { kind: 'nix-json', format: 'test', detail: 'test' },
-  };
-  const out = classifyAll(collectInputs(graph), loadRules(extraRules), new GraphIndex(graph));
-  return (name: string) => out.find((i) => i.name === name)!;
-}
-
-t.test('names must not fool the rules', async (t) => {
-  const get = classify([
-    fetch('binutils-2.42.tar.bz2', 'mirror://gnu/binutils/binutils-2.42.tar.bz2'),
-    fetch('rustc-1.77.1-src.tar.gz', 'https://static.rust-lang.org/dist/rustc-1.77.1-src.tar.gz'),
-    fetch('bootstrap-5.3.3.tar.gz', 'https://github.com/twbs/bootstrap/archive/v5.3.3.tar.gz'),
-    fetch('linux-6.8.tar.xz', 'https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.8.tar.xz'),
-    fetch('bootstrap-tools.tar.xz', 'https://example.org/mirror/bootstrap-tools.tar.xz'),
-  ]);
-  for (const n of ['binutils-2.42.tar.bz2', 'rustc-1.77.1-src.tar.gz', 'bootstrap-5.3.3.tar.gz', 'linux-6.8.tar.xz'])
-    t.equal(get(n).class, 'source', `${n}: ${get(n).evidence[0].rule}`);
-  // the name alone is not a seed: it must come from tarballs.nixos.org or carry a seed hash
-  t.not(get('bootstrap-tools.tar.xz').class, 'seed');
+t.test('every built-in rule file satisfies the rule schema', async (t) => {
+  const validate = new Ajv({ strict: true }).compile(JSON.parse(readFileSync(RULES_SCHEMA, 'utf8')) as object);
+  for (const f of builtinRuleFiles()) t.ok(validate(JSON.parse(readFileSync(f, 'utf8'))), `${path.basename(f)}: ${JSON.stringify(validate.errors)}`);
 });
 
-t.test('binary downloads are prebuilt, with evidence', async (t) => {
-  const get = classify([
-    fetch('go1.22.1.linux-amd64.tar.gz', 'https://go.dev/dl/go1.22.1.linux-amd64.tar.gz'),
-    fetch('node-v20.12.2-linux-x64.tar.xz', 'https://nodejs.org/dist/v20.12.2/node-v20.12.2-linux-x64.tar.xz'),
-    fetch('ghc-9.4.8-x86_64-deb10-linux.tar.xz', 'https://downloads.haskell.org/ghc/9.4.8/ghc-9.4.8-x86_64-deb10-linux.tar.xz'),
-    fetch('numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl', 'https://files.pythonhosted.org/packages/numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'),
-    fetch('foo_1.0_amd64.deb', 'http://deb.debian.org/debian/pool/main/f/foo/foo_1.0_amd64.deb'),
-    fetch('tool.AppImage', 'https://example.org/tool.AppImage'),
-    fetch('commons-io-2.15.1.jar', 'https://repo1.maven.org/maven2/commons-io/commons-io/2.15.1/commons-io-2.15.1.jar'),
-    fetch('mytool', 'https://example.org/releases/mytool', { executable: '1', outputHashMode: 'recursive' }),
-  ]);
-  for (const [name, rule] of [
-    ['go1.22.1.linux-amd64.tar.gz', 'prebuilt.platform-in-name'],
-    ['node-v20.12.2-linux-x64.tar.xz', 'prebuilt.platform-in-name'],
-    ['ghc-9.4.8-x86_64-deb10-linux.tar.xz', 'prebuilt.platform-in-name'],
-    ['numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl', 'prebuilt.platform-wheel'],
-    ['foo_1.0_amd64.deb', 'prebuilt.distro-package-with-arch'],
-    ['tool.AppImage', 'prebuilt.binary-format'],
-    ['commons-io-2.15.1.jar', 'prebuilt.binary-format'],
-    ['mytool', 'prebuilt.executable-download'],
-  ]) {
-    const i = get(name);
-    t.equal(i.class, 'prebuilt', name);
-    t.ok(i.evidence.some((e) => e.rule === rule), `${name} carries ${rule}`);
+t.test('every rule has a positive and a negative fixture, and each behaves', async (t) => {
+  const ids = new Set(rules.map((r) => r.id));
+  for (const id of Object.keys(RULE_FIXTURES)) t.ok(ids.has(id), `fixture ${id} names an existing rule`);
+  for (const rule of rules) {
+    const fx = RULE_FIXTURES[rule.id];
+    t.ok(fx && fx.match.length > 0 && fx.noMatch.length > 0, `${rule.id} has positive and negative fixtures`);
+    if (!fx) continue;
+    const fires = (s: InputSpec) => {
+      const f = factsFor(s);
+      return evaluate(rule, rule.match, f) !== null && !(rule.unlessRule && evaluate(rule.unlessRule, rule.unlessRule.match, f, rule.unlessRule.re));
+    };
+    for (const s of fx.match) t.ok(fires(s), `${rule.id} matches ${s.name} ${s.url ?? ''}`);
+    for (const s of fx.noMatch) t.notOk(fires(s), `${rule.id} does not match ${s.name} ${s.url ?? ''}`);
   }
 });
 
-t.test('user rules add and replace rules; bad rule files are input errors', async (t) => {
+t.test('scoring fails closed', async (t) => {
+  // the fetcher's default name is not evidence: a fetchzip of a platform release is not source
+  t.equal(classify({ name: 'source', url: 'https://github.com/gohugoio/hugo/releases/download/v0.125.0/hugo_0.125.0_linux-amd64.tar.gz' }).class, 'prebuilt');
+  // a digit is not a version: linux64 names a platform
+  t.equal(classify({ name: 'tool_linux64.tar.gz', url: 'https://example.org/tool_linux64.tar.gz' }).class, 'prebuilt');
+  // a versioned archive alone is not enough for source
+  const weak = classify({ name: 'thing-1.0.tar.gz', url: 'https://example.org/thing-1.0.tar.gz' });
+  t.equal(weak.class, 'unknown');
+  t.equal(weak.evidence[0].rule, 'score.unresolved');
+  t.match(weak.evidence[0].detail, /too little evidence/);
+  // a blob repository installed into lib/firmware: a GitHub archive, but not source
+  const blobs = classify({
+    name: 'source', url: 'https://github.com/LibreELEC/dvb-firmware/archive/1.4.2.tar.gz',
+    consumer: { pname: 'libreelec-dvb-firmware', env: { dontBuild: '1', installPhase: 'mkdir -p $out/lib\ncp -rv firmware $out/lib/firmware' } },
+  });
+  t.not(blobs.class, 'source');
+  // conflicting signals never resolve to source
+  const conflict = classify({ name: 'bar-1.0-linux-x86_64.tar.gz', url: 'https://github.com/foo/bar/archive/v1.0.tar.gz' });
+  t.equal(conflict.class, 'unknown');
+  t.match(conflict.evidence[0].detail, /conflict: binary weight \d+ against source \d+/);
+  // contents win over every name
+  const xz = classify({
+    name: 'xz-5.6.1.tar.gz', url: 'mirror://gnu/xz/xz-5.6.1.tar.gz', consumer: { pname: 'xz' },
+    contents: { format: 'tar.gz', members: 300, byKind: { object: 1 }, binaryCount: 1, binaries: [{ member: 'xz-5.6.1/tests/files/bad-3-corrupt_lzma2.o', kind: 'object' }] },
+  });
+  t.equal(xz.class, 'prebuilt');
+  t.equal(xz.evidence[0].rule, 'prebuilt.contents-executable');
+  t.match(xz.evidence[0].detail, /tests\/files\/bad-3-corrupt_lzma2\.o: ELF relocatable object/);
+  t.ok(xz.evidence.some((e) => e.rule === 'source.source-mirror' && /^not decisive/.test(e.detail)), 'outweighed source signals stay visible');
+  // a network FOD without URL is never source, whatever its name says
+  t.equal(classify({ name: 'app-1.0-vendor.tar.gz', env: { impureEnvVars: 'http_proxy https_proxy' } }).class, 'unknown');
+  // a source built by its consumer is source
+  t.equal(classify({ name: 'hello-2.12.1.tar.gz', url: 'mirror://gnu/hello/hello-2.12.1.tar.gz', consumer: { pname: 'hello' } }).class, 'source');
+});
+
+t.test('names must not fool the rules', async (t) => {
+  for (const [name, url] of [
+    ['binutils-2.42.tar.bz2', 'mirror://gnu/binutils/binutils-2.42.tar.bz2'],
+    ['rustc-1.77.1-src.tar.gz', 'https://static.rust-lang.org/dist/rustc-1.77.1-src.tar.gz'],
+    ['linux-6.8.tar.xz', 'https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.8.tar.xz'],
+  ])
+    t.equal(classify({ name, url, consumer: { pname: name.split('-')[0] } }).class, 'source', name);
+  t.not(classify({ name: 'bootstrap-tools.tar.xz', url: 'https://example.org/mirror/bootstrap-tools.tar.xz' }).class, 'seed');
+});
+
+t.test('user rules add and replace rules; bad rule files are input errors naming the rule and field', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'seedaudit-rules-'));
   mkdirSync(path.join(dir, 'site'));
   writeFileSync(
     path.join(dir, 'site', 'vendor.json'),
     JSON.stringify({
       rules: [
-        { id: 'site.acme-blobs', description: 'ACME vendor blobs', verdict: 'prebuilt', weight: 200, match: { url: ['^https://blobs\\.acme\\.example/'] } },
+        { id: 'site.acme-blobs', description: 'ACME vendor blobs', verdict: 'prebuilt', weight: 200, match: { host: ['^blobs\\.acme\\.example$'] } },
         // silence a built-in rule by id
-        { id: 'source.versioned-archive', description: 'off', verdict: 'source', weight: 0, match: { kind: ['fixed-output'] } },
+        { id: 'source.consumer-builds', description: 'off', verdict: 'source', weight: 0, match: { kind: ['fixed-output'] } },
       ],
     }),
   );
-  const get = classify(
-    [fetch('acme-2.0.tar.gz', 'https://blobs.acme.example/acme-2.0.tar.gz'), fetch('zlib-1.3.1.tar.gz', 'https://zlib.net/zlib-1.3.1.tar.gz')],
-    [path.join(dir, 'site')],
-  );
-  t.equal(get('acme-2.0.tar.gz').class, 'prebuilt');
-  t.equal(get('acme-2.0.tar.gz').evidence[0].rule, 'site.acme-blobs');
-  t.equal(get('zlib-1.3.1.tar.gz').class, 'unknown', 'with the versioned-archive rule silenced nothing vouches for it');
+  const site = await loadRules([path.join(dir, 'site')]);
+  const acme = classify({ name: 'acme-2.0.tar.gz', url: 'https://blobs.acme.example/acme-2.0.tar.gz', consumer: { pname: 'acme' } }, site);
+  t.equal(acme.class, 'prebuilt');
+  t.equal(acme.evidence[0].rule, 'site.acme-blobs');
+  const zlib = classify({ name: 'zlib-1.3.1.tar.gz', url: 'https://zlib.net/zlib-1.3.1.tar.gz', consumer: { pname: 'zlib' } }, site);
+  t.equal(zlib.class, 'unknown', 'with consumer-builds silenced nothing vouches for it');
 
-  const bad = [
-    '{"rules": [{"id": "x", "description": "d", "verdict": "maybe", "weight": 1, "match": {}}]}',
-    '{"rules": [{"id": "x", "description": "d", "verdict": "source", "weight": 1, "match": {"nmae": ["a"]}}]}',
-    '{"rules": [{"id": "x", "description": "d", "verdict": "source", "weight": 1, "match": {"url": ["("]}}]}',
-    '{"rules": {}}',
-    'not json',
+  const bad: [string, RegExp][] = [
+    ['{"rules": [{"id": "x", "description": "d", "verdict": "maybe", "weight": 1, "match": {"kind": ["builder"]}}]}', /rule 1 \(x\) at \/verdict: must be equal to one of the allowed values/],
+    ['{"rules": [{"id": "x", "description": "d", "verdict": "source", "weight": 1, "match": {"nmae": ["a"]}}]}', /rule 1 \(x\) at \/match: must NOT have additional properties 'nmae'/],
+    ['{"rules": [{"id": "x", "description": "d", "verdict": "source", "weight": 1, "match": {"url": ["("]}}]}', /rule 1 \(x\): 'url' pattern "\(" is not a valid regular expression/],
+    ['{"rules": [{"id": "x", "description": "d", "verdict": "source", "weight": 1, "match": {"consumer": {"asSrc": true}}}]}', /additional properties 'asSrc'/],
+    ['{"rules": {}}', /must be array/],
+    ['not json', /rules file .*bad5\.json: Unexpected token/],
   ];
-  bad.forEach((text, i) => {
+  for (const [i, [text, msg]] of bad.entries()) {
     const f = path.join(dir, `bad${i}.json`);
     writeFileSync(f, text);
-    t.throws(() => loadRuleFile(f), InputError, text);
-  });
-  t.throws(() => loadRules([path.join(dir, 'missing')]), InputError);
+    await t.rejects(loadRuleFile(f), InputError, text);
+    await t.rejects(loadRuleFile(f), { message: msg }, text);
+  }
+  await t.rejects(loadRules([path.join(dir, 'missing')]), InputError);
 });
 
 t.test('a host builder is an impure input of class unknown', async (t) => {
-  const get = classify([]);
-  const b = get('/bin/sh');
-  t.equal(b.kind, 'builder');
+  const b = classify({ name: '/bin/sh', kind: 'builder', consumer: { as: 'none' } });
   t.equal(b.class, 'unknown');
   t.equal(b.evidence[0].rule, 'unknown.host-builder');
 });

@@ -53,7 +53,7 @@ const graph = (): DerivationGraph => ({
 });
 const scan = (allow: string) =>
   scanGraph(graph(), {
-    rules: loadRules(), allowlist: parseAllowlist(allow, 'a.json'), failOn: 'prebuilt', today: '2026-11-21',
+    rules: await loadRules(), allowlist: parseAllowlist(allow, 'a.json'), failOn: 'prebuilt', today: '2026-11-21',
     inspect: makeInspector({ storeRoot: root }),
   });
 

@@ -4,23 +4,8 @@
  * outside the store (a host program: impure). Everything else in the graph is built here.
  */
 import { attr, isFixedOutput, storePathName, type Derivation, type DerivationGraph } from '../model/graph.js';
-import type { InputKind } from '../model/report.js';
-
-export interface RawInput {
-  id: string;
-  kind: InputKind;
-  name: string;
-  /** the FOD itself; for input-src/builder: the first derivation (by path) that uses it */
-  drv: Derivation | null;
-  path: string | null;
-  urls: string[];
-  hash: string | null;
-  hashMode: string | null;
-  /** every fixed-output derivation producing this store object (the first is `drv`) */
-  drvs: string[];
-  /** derivations that take this input directly */
-  users: string[];
-}
+export type { RawInput };
+import type { RawInput } from '../model/input.js';
 
 /** URLs a fetcher derivation downloads from: `urls` (fetchurl), `url` (builtin fetchurl, fetchgit). */
 export function urlsOf(d: Derivation): string[] {
