@@ -47,9 +47,9 @@ t.test('an ELF file from a vendored tarball is traced to it', { skip: skip ?? fa
   t.equal(r.status, 1, r.stderr);
   const rep = JSON.parse(r.stdout);
   const tb = rep.inputs.find((i: { name: string }) => i.name === 'hello-1.0.tar.gz');
-  t.equal(tb.class, 'unknown', 'a "source" tarball with an ELF inside is not source');
-  t.equal(tb.evidence[0].rule, 'inspect.binaries-in-source');
-  t.match(tb.evidence[0].detail, /hello-1\.0\/bin\/hello/);
+  t.equal(tb.class, 'prebuilt', 'a "source" tarball with an ELF inside is a binary: bytes beat names');
+  t.equal(tb.evidence[0].rule, 'prebuilt.contents-executable');
+  t.match(tb.evidence[0].detail, /hello-1\.0\/bin\/hello: ELF executable/);
 
   const out = rep.elf.find((e: { path: string }) => e.path.endsWith('/bin/hello'));
   t.ok(out, 'the output ELF file is listed');
@@ -61,7 +61,7 @@ t.test('an ELF file from a vendored tarball is traced to it', { skip: skip ?? fa
   t.ok(out.evidence.some((e: { rule: string }) => e.rule === 'inspect.foreign-compiler'), 'the foreign compiler is evidence too');
   t.ok(out.evidence.some((e: { rule: string }) => e.rule === 'inspect.host-interpreter'));
   t.equal(out.gate, 'fail');
-  t.same(rep.gate.failures, [out.path]);
+  t.same(rep.gate.failures, [tb.id, out.path], 'the tarball and the ELF file copied from it both fail');
   t.match(out.producedBy, { name: 'hello-1.0', class: 'built' });
 
   const text = spawnSync(process.execPath, [cli, 'scan', result, '--allowlist', empty], { encoding: 'utf8' });

@@ -7,12 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gccVersionsOf, makeInspector, refineWithListing, toolchainSignals } from '../../src/inspect/index.js';
+import { contentFacts, gccVersionsOf, makeInspector, toolchainSignals } from '../../src/inspect/index.js';
 import { scanGraph } from '../../src/scan.js';
 import { loadRules } from '../../src/classify/rules.js';
 import { parseAllowlist } from '../../src/gate/allowlist.js';
 import type { Derivation, DerivationGraph } from '../../src/model/graph.js';
-import type { ClassifiedInput } from '../../src/classify/classify.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'seedaudit-inspect-'));
 const store = path.join(root, 'nix', 'store');
@@ -51,24 +50,25 @@ const graph = (): DerivationGraph => ({
   storeDir: '/nix/store', derivations: new Map([[pkg.drvPath, pkg], [fod.drvPath, fod]]), roots: [pkg.drvPath],
   source: { kind: 'aterm', format: 'aterm', detail: root },
 });
+const rules = await loadRules();
 const scan = (allow: string) =>
   scanGraph(graph(), {
-    rules: await loadRules(), allowlist: parseAllowlist(allow, 'a.json'), failOn: 'prebuilt', today: '2026-11-21',
+    rules, allowlist: parseAllowlist(allow, 'a.json'), failOn: 'prebuilt', today: '2026-11-21',
     inspect: makeInspector({ storeRoot: root }),
   });
 
-t.test('binaries inside a source tarball and a source directory are evidence', async (t) => {
+t.test('binaries inside a versioned tarball and a source directory make them prebuilt: bytes beat names', async (t) => {
   const r = await scan('{"version": 1, "seeds": []}');
   const tb = r.inputs.find((i) => i.name === 'tool-1.0.tar.gz')!;
-  t.equal(tb.class, 'unknown');
-  t.equal(tb.evidence[0].rule, 'inspect.binaries-in-source');
-  t.match(tb.evidence[0].detail, /tar\.gz .* holds 1 binary member \(1 elf\) among \d+, e\.g\. tool-1\.0\/bin\/tool/);
+  t.equal(tb.class, 'prebuilt');
+  t.equal(tb.evidence[0].rule, 'prebuilt.contents-executable');
+  t.match(tb.evidence[0].detail, /tar\.gz holds 1 elf among \d+ members, e\.g\. tool-1\.0\/bin\/tool: ELF executable/);
   const src = r.inputs.find((i) => i.path === srcDir)!;
-  t.equal(src.class, 'unknown');
-  t.match(src.evidence[0].detail, /seeds\/blob/);
+  t.equal(src.class, 'prebuilt');
+  t.match(src.evidence[0].detail, /seeds\/blob: ELF executable/);
   const clean = r.inputs.find((i) => i.path === cleanDir)!;
   t.equal(clean.class, 'source');
-  t.ok(clean.evidence.some((e) => e.rule === 'inspect.no-binaries'));
+  t.ok(clean.evidence.some((e) => e.rule === 'source.contents-no-binaries' && /no binary member among 1/.test(e.detail)));
 
   const elf = r.elf.find((e) => e.path === `${out}/bin/tool`)!;
   t.ok(elf, 'output ELF listed under its store path');
@@ -80,29 +80,18 @@ t.test('binaries inside a source tarball and a source directory are evidence', a
   t.ok(r.gate.failures.includes(elf.path));
 });
 
-t.test('allowlisting the tarball lets its ELF file through', async (t) => {
-  const r = await scan(JSON.stringify({ version: 1, seeds: [{ name: 'tool', hash, reason: 'reviewed' }] }));
+t.test('allowlisting the tarball (and the vendored seed directory) lets its ELF file through', async (t) => {
+  const r = await scan(JSON.stringify({ version: 1, seeds: [{ name: 'tool', hash, reason: 'reviewed' }, { name: 'seeds', storePath: srcDir, reason: 'reviewed blob' }] }));
   t.equal(r.elf.find((e) => e.path === `${out}/bin/tool`)!.gate, 'pass');
   t.ok(r.gate.passed);
 });
 
-t.test('refineWithListing: unknown with executables becomes prebuilt; errors keep what was seen', async (t) => {
-  const base = (cls: ClassifiedInput['class']): ClassifiedInput => ({
-    id: 'x', kind: 'fixed-output', name: 'x.apk', drv: null, drvs: [], path: '/nix/store/x', urls: [], hash: null, hashMode: null,
-    users: [], class: cls, evidence: [{ rule: 'unknown.distro-package', detail: 'd' }],
+t.test('contentFacts keep what a damaged listing saw, and say it is incomplete', async (t) => {
+  const listing = { path: 'p', format: 'tar.gz' as const, members: 3, binaries: [{ member: 'usr/bin/x', kind: 'elf' as const, size: 1 }], binaryCount: 1, byKind: { elf: 1 }, capped: null, error: 'gzip: unexpected end of file' };
+  t.same(contentFacts(listing), {
+    format: 'tar.gz', members: 3, byKind: { elf: 1 }, binaryCount: 1, binaries: [{ member: 'usr/bin/x', kind: 'elf' }],
+    error: 'gzip: unexpected end of file', capped: null,
   });
-  const listing = { path: 'p', format: 'tar.gz' as const, members: 3, binaries: [{ member: 'usr/bin/x', kind: 'elf' as const, size: 1 }], binaryCount: 1, byKind: { elf: 1 }, capped: null, error: null };
-  const u = base('unknown');
-  refineWithListing(u, listing);
-  t.equal(u.class, 'prebuilt');
-  t.equal(u.evidence[0].rule, 'inspect.executables-inside');
-  const broken = base('source');
-  refineWithListing(broken, { ...listing, error: 'gzip: unexpected end of file' });
-  t.equal(broken.class, 'unknown', 'binaries seen before the damage still count');
-  const empty = base('source');
-  refineWithListing(empty, { ...listing, binaries: [], binaryCount: 0, byKind: {}, error: 'gzip: unexpected end of file' });
-  t.equal(empty.class, 'source');
-  t.notOk(empty.evidence.some((e) => e.rule === 'inspect.no-binaries'), 'no claim of "no binaries" from a broken archive');
 });
 
 t.test('toolchain signals: a GCC the graph builds is not foreign; Debian\'s GCC and the host loader are', async (t) => {
