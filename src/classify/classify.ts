@@ -240,6 +240,10 @@ export function decide(fired: Fired[]): { verdict: InputClass; why: string } {
   return { verdict: 'unknown', why: `too little evidence: binary weight ${B}, source ${S} (${MIN_DECIDING_WEIGHT} needed)` };
 }
 
+/** True when one of the rule's `unless` blocks matches. */
+export const vetoed = (rule: CompiledRule, f: InputFacts): boolean =>
+  rule.unlessRules?.some((u) => evaluate(u, u.match, f, u.re) !== null) ?? false;
+
 /** Classify one input's facts. Pure: the same facts and rules always give the same result. */
 export function classifyFacts(f: InputFacts, rules: CompiledRule[]): { class: InputClass; evidence: Evidence[] } {
   const fired: Fired[] = [];
@@ -247,7 +251,7 @@ export function classifyFacts(f: InputFacts, rules: CompiledRule[]): { class: In
     if (rule.weight === 0) continue;
     const facts = evaluate(rule, rule.match, f);
     if (!facts) continue;
-    if (rule.unlessRule && evaluate(rule.unlessRule, rule.unlessRule.match, f, rule.unlessRule.re)) continue;
+    if (vetoed(rule, f)) continue;
     fired.push({ rule, detail: facts.length ? `${rule.description}: ${facts.join('; ')}` : rule.description });
   }
   const { verdict, why } = decide(fired);

@@ -75,8 +75,8 @@ export interface Rule {
   /** decides on its own, whatever else fired (published seed hashes, compiled code in the bytes) */
   decisive?: boolean;
   match: RuleMatch;
-  /** when this matches too, the rule does not fire */
-  unless?: RuleMatch;
+  /** when this matches too (or any of these), the rule does not fire */
+  unless?: RuleMatch | RuleMatch[];
   /** what the rule is for and what it must not match: the fixtures every rule carries */
   examples?: { match: string[]; noMatch: string[] };
   /** the file the rule came from, for error messages and `--explain` */
@@ -100,7 +100,8 @@ export interface CompiledRule extends Rule {
     extension?: string[];
     hash?: Set<string>;
   };
-  unlessRule?: CompiledRule;
+  /** the compiled `unless` blocks: any of them vetoes the rule */
+  unlessRules?: CompiledRule[];
 }
 
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
@@ -141,7 +142,9 @@ export function compileRule(r: Omit<Rule, 'file'>, file: string, index: number):
   const where = `${file}: rule ${index + 1} (${r.id})`;
   const rule: CompiledRule = { ...r, file, re: compileMatch(where, r.match) };
   if (r.unless !== undefined)
-    rule.unlessRule = { ...rule, match: r.unless, re: compileMatch(`${where} unless`, r.unless), unless: undefined, unlessRule: undefined };
+    rule.unlessRules = (Array.isArray(r.unless) ? r.unless : [r.unless]).map((u, k) => ({
+      ...rule, match: u, re: compileMatch(`${where} unless ${k + 1}`, u), unless: undefined, unlessRules: undefined,
+    }));
   return rule;
 }
 

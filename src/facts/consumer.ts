@@ -22,12 +22,13 @@ const SCRIPT_KEYS = [
 
 /**
  * Build-system hooks and tools in nativeBuildInputs, by derivation name: their presence
- * means the consumer compiles or generates something.
+ * means the consumer compiles or generates something. A bare compiler is not on the list:
+ * stdenv brings one anyway, and binary packages list gcc's libraries for autoPatchelf.
  */
 const BUILD_TOOL = new RegExp(
   '^(cmake|meson|ninja|muon|samurai|autoreconf-hook|automake|autoconf|libtool|pkg-config(-wrapper)?|pkgconf(-wrapper)?|' +
     'bison|flex|byacc|gnum4|scons|waf|gn|bazel|qmake|cargo(-build-hook|-setup-hook|-check-hook)?|rustc(-wrapper)?|' +
-    'go|yasm|nasm|swig|cython|maturin|gcc(-wrapper)?|clang(-wrapper)?|(python3\\.[0-9]+-)?(pypa-build-hook|setuptools-build-hook|pip-build-hook|flit-build-hook|meson-build-hook)(\\.sh)?|' +
+    'go|yasm|nasm|swig|cython|maturin|(python3\\.[0-9]+-)?(pypa-build-hook|setuptools-build-hook|pip-build-hook|flit-build-hook|meson-build-hook)(\\.sh)?|' +
     'gradle|maven|ant|sbt|dune|ocaml(-findlib)?|ghc|cabal|zig(-hook)?|dotnet-sdk|npm-build-hook|npm-config-hook|yarn-config-hook|pnpm-config-hook|' +
     'xcbuild|premake|gyp|node-gyp|intltool|gettext|help2man|texinfo|doxygen|sphinx|mes|tinycc|gnumake)' +
     '([-_][0-9].*)?$',

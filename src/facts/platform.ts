@@ -97,6 +97,12 @@ export function platformWords(text: string): PlatformWord[] {
   return out;
 }
 
+/** A directory whose name is made of platform words (and version numbers) only. */
+function isPlatformDirectory(dir: string): boolean {
+  const tokens = platformTokens(dir);
+  return tokens.length > 0 && tokens.some((t) => wordKind(t) !== null) && tokens.every((t) => wordKind(t) !== null || /^[0-9]+$/.test(t));
+}
+
 /** Platform words in the input's file names and in its URLs' directory paths. */
 export function platformHits(fileNames: string[], urlDirs: string[][]): PlatformHit[] {
   const hits: PlatformHit[] = [];
@@ -105,11 +111,13 @@ export function platformHits(fileNames: string[], urlDirs: string[][]): Platform
     if (words.length) hits.push({ where: 'file name', text: n, words });
   }
   for (const dirs of urlDirs) {
-    // each directory on its own: `/linux-x86_64/` or `/x86_64/`, not words from two places
-    for (const d of dirs) {
-      const words = platformWords(d);
-      if (words.length) hits.push({ where: 'URL path', text: d, words });
-    }
+    // Directories named for a platform (`/linux/x64/`, `/Linux-x86_64/`, `/main/x86_64/`),
+    // taken together; a directory with other words in its name (a forge's
+    // `/google/aarch64-esr-decoder/archive/`) is a project, not a platform directory.
+    const platformDirs = dirs.filter(isPlatformDirectory);
+    if (!platformDirs.length) continue;
+    const words = platformWords(platformDirs.join('/'));
+    if (words.length) hits.push({ where: 'URL path', text: '/' + dirs.join('/') + '/', words });
   }
   return hits;
 }

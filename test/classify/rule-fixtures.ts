@@ -77,7 +77,7 @@ export const RULE_FIXTURES: Record<string, { match: InputSpec[]; noMatch: InputS
     match: [{ name: 'brcmfmac43455-sdio.bin', url: 'https://example.org/firmware/brcm/firmware-brcmfmac43455-sdio.bin' }],
     noMatch: [
       { name: 'fwupd-1.9.16.tar.xz', url: 'https://github.com/fwupd/fwupd/releases/download/1.9.16/fwupd-1.9.16.tar.xz' },
-      { name: 'sof-firmware-src-2.2.tar.gz', url: 'https://example.org/sof-firmware-src-2.2.tar.gz' },
+      { name: 'arm-trusted-firmware-2.10.tar.gz', url: 'https://github.com/ARM-software/arm-trusted-firmware/archive/v2.10.tar.gz' },
     ],
   },
   'prebuilt.bindist-name': {
@@ -168,7 +168,10 @@ export const RULE_FIXTURES: Record<string, { match: InputSpec[]; noMatch: InputS
   },
   'source.source-mirror': {
     match: [{ name: 'hello-2.12.1.tar.gz', url: 'mirror://gnu/hello/hello-2.12.1.tar.gz' }],
-    noMatch: [{ name: 'apache-maven-3.9.6-bin.tar.gz', url: 'mirror://apache/maven/maven-3/3.9.6/binaries/apache-maven-3.9.6-bin.tar.gz' }],
+    noMatch: [
+      { name: 'apache-maven-3.9.6-bin.tar.gz', url: 'mirror://apache/maven/maven-3/3.9.6/binaries/apache-maven-3.9.6-bin.tar.gz' },
+      { name: 'ant-contrib-1.0b3-bin.tar.bz2', url: 'mirror://sourceforge/ant-contrib/ant-contrib-1.0b3-bin.tar.bz2' },
+    ],
   },
   'source.source-registry': {
     match: [{ name: 'requests-2.31.0.tar.gz', url: 'https://files.pythonhosted.org/packages/source/r/requests/requests-2.31.0.tar.gz' }, { name: 'cargo-hack-0.6.28.tar.gz', url: 'https://crates.io/api/v1/crates/cargo-hack/0.6.28/download' }],
@@ -240,4 +243,8 @@ export const RULE_FIXTURES: Record<string, { match: InputSpec[]; noMatch: InputS
     match: [{ name: 'weird-1.0.tar.gz', url: 'https://example.org/weird-1.0.tar.gz', contents: { ...tgz, error: 'zip member 3: compression method 12 (bzip2) not supported' } }],
     noMatch: [{ name: 'weird-1.0.tar.gz', url: 'https://example.org/weird-1.0.tar.gz', contents: tgz }],
   },
+};
+RULE_FIXTURES['prebuilt.firmware-package'] = {
+  match: [{ name: 'source', url: 'https://github.com/LibreElec/dvb-firmware/archive/1.5.0.tar.gz', consumer: { pname: 'libreelec-dvb-firmware', env: { installPhase: 'mkdir -p $out/lib\ncp -rv firmware $out/lib' } } }],
+  noMatch: [{ name: 'source', url: 'https://github.com/pop-os/firmware-manager/archive/0.1.5.tar.gz', consumer: { pname: 'firmware-manager', native: ['cargo-1.77.1', 'pkg-config-wrapper-0.29.2'] } }],
 };
