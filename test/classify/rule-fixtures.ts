@@ -248,3 +248,11 @@ RULE_FIXTURES['prebuilt.firmware-package'] = {
   match: [{ name: 'source', url: 'https://github.com/LibreElec/dvb-firmware/archive/1.5.0.tar.gz', consumer: { pname: 'libreelec-dvb-firmware', env: { installPhase: 'mkdir -p $out/lib\ncp -rv firmware $out/lib' } } }],
   noMatch: [{ name: 'source', url: 'https://github.com/pop-os/firmware-manager/archive/0.1.5.tar.gz', consumer: { pname: 'firmware-manager', native: ['cargo-1.77.1', 'pkg-config-wrapper-0.29.2'] } }],
 };
+RULE_FIXTURES['prebuilt.jvm-bytecode-installed'] = {
+  match: [
+    { name: 'metabase.jar', url: 'https://downloads.metabase.com/v0.57.2/metabase.jar', consumer: { pname: 'metabase', env: { dontUnpack: '1', installPhase: 'runHook preInstall\nmakeWrapper /nix/store/00000000000000000000000000000000-openjdk-21/bin/java $out/bin/metabase --add-flags "-jar $src"\nrunHook postInstall\n' } } },
+  ],
+  noMatch: [
+    { name: 'source', url: 'https://github.com/jenkinsci/jenkins/archive/jenkins-2.528.tar.gz', consumer: { pname: 'jenkins', native: ['maven-3.9.9'], env: { installPhase: 'install -Dm644 war/target/jenkins.war $out/webapps/jenkins.war' } } },
+  ],
+};

@@ -11,61 +11,22 @@
  * (dist/cli.js) the way a CI job would, checking exit codes and the JSON report.
  */
 import t, { type Test } from 'tap';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../helpers.js';
+import { cli, parseReport, runCli, type Run } from './cli-run.js';
+import type { ReportInput as Input, ScanReport as Report } from '../../src/model/report.js';
 import { buildOptions, fixturesDir, isValidPath, makeTarball, noNixReason, outputOf, tempDir } from './nix-fixture.js';
 
 const execFileP = promisify(execFile);
-const cli = path.join(repoRoot, 'dist', 'cli.js');
 const noGcc = (): string | null => (spawnSync('gcc', ['--version']).status === 0 ? null : 'gcc is not installed');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-const runCli = (args: string[]): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 
-interface Input {
-  id: string;
-  name: string;
-  drv: string | null;
-  path: string | null;
-  kind: string;
-  class: string;
-  hash: string | null;
-  urls: string[];
-  gate: string;
-  evidence: Array<{ rule: string; detail: string }>;
-}
 
-interface Report {
-  inputs: Input[];
-  gate: { failOn: string; passed: boolean; failures: string[] };
-}
 
-const parseReport = (t: Test, r: Run): Report => {
-  try {
-    return JSON.parse(r.stdout) as Report;
-  } catch (e) {
-    t.fail(`stdout is not JSON (${(e as Error).message}); stderr: ${r.stderr}`);
-    throw e;
-  }
-};
 
 /** `seedaudit scan TARGET --format json` with an empty allowlist (the default gate unless `extra` says otherwise). */
 const scan = async (t: Test, target: string, allowlist: string, extra: string[] = []): Promise<{ run: Run; rep: Report }> => {

@@ -3,11 +3,12 @@
  * run the built CLI (dist/cli.js) on the result link and on the expression, and check the
  * verdicts and exit codes a CI job would see.
  */
-import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
+import t from 'tap';
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../helpers.js';
+import { cli, parseReport, runCli } from './cli-run.js';
+import type { ReportInput as Input, ScanReport as Report } from '../../src/model/report.js';
 import {
   buildMytool,
   isValidPath,
@@ -19,55 +20,11 @@ import {
   tempDir,
 } from './nix-fixture.js';
 
-const cli = path.join(repoRoot, 'dist', 'cli.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-const runCli = (args: string[], cwd = repoRoot): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 
-interface Input {
-  name: string;
-  drv: string | null;
-  path: string | null;
-  kind: string;
-  class: string;
-  hash: string | null;
-  urls: string[];
-  allowlisted: boolean;
-  evidence: Array<{ rule: string; detail: string }>;
-  via: string[];
-}
 
-interface Report {
-  schemaVersion: number;
-  graph: { kind: string; format: string; detail: string };
-  roots: Array<{ drv: string; name: string }>;
-  summary: Record<string, number>;
-  inputs: Input[];
-  gate: { failOn: string; passed: boolean; failures: string[] };
-}
 
-const parseReport = (t: Test, r: Run): Report => {
-  try {
-    return JSON.parse(r.stdout) as Report;
-  } catch (e) {
-    t.fail(`stdout is not JSON (${(e as Error).message}); stderr: ${r.stderr}`);
-    throw e;
-  }
-};
 
 const TARBALL = 'mytool-1.0-x86_64-linux.tar.gz';
 const tarballInput = (rep: Report): Input | undefined =>

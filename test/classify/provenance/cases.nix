@@ -99,6 +99,12 @@ let
     "ps" = "procps-3.3.17";
     "po4a" = "perl5.38.2-po4a-0.69";
     "qrencode" = "qrencode-4.1.1";
+    # held-out set: present in Aux core but abort on evaluation there (named by attribute)
+    "imagemagick" = "imagemagick";
+    "pkgsi686Linux.imagemagick" = "imagemagick";
+    "jre_headless" = "openjdk-headless";
+    "jre'" = "openjdk";
+    "util-linux" = "util-linux";
   };
   stub = name: derivation {
     inherit name system;
@@ -125,8 +131,12 @@ let
         real = aliases.${name} or name;
         found = lib.findFirst (v: v != null) null (map (s: lookupIn s real) scopes);
       in
-      if found == null then throw "seedaudit cases.nix: no attribute ${name} and no stand-in"
+      # any other attribute the reduced tree lacks: a stand-in named after the attribute
+      # (`pkgsi686Linux.dpkg` -> dpkg, `zig.hook` -> zig-hook), recorded as stubbed
+      if found == null then stub (genericStubName name)
       else found;
+  genericStubName = name:
+    lib.replaceStrings [ "." ] [ "-" ] (lib.removePrefix "pkgsi686Linux." name);
 
   # --- fetchers -------------------------------------------------------------------
   fetchers = {
@@ -177,12 +187,14 @@ let
     else if lib.hasPrefix "buildLinux" b then { kind = "stdenv"; fallback = "buildLinux absent in Aux core"; }
     else if b == "kaem.runCommand" then { kind = "stdenvNoCC"; fallback = "minimal-bootstrap (kaem) absent in Aux core"; }
     else if lib.hasPrefix "stdenvNoCC.mkDerivation (makeLinuxHeaders)" b then { kind = "stdenvNoCC"; fallback = "makeLinuxHeaders body reproduced from the case attrs with stdenvNoCC.mkDerivation"; }
-    else throw "seedaudit cases.nix: unknown builder ${b}";
+    # any other builder (gccStdenv, pkgsi686Linux.stdenv, appimageTools.*, …): stdenv with the same attrs
+    else { kind = "stdenv"; fallback = "${b} not reproduced in Aux core: stdenv.mkDerivation with the same attrs"; };
 
   consumerAttrs = c:
     let
       raw = c.consumer.attrs or { };
-      plain = lib.filterAttrs (k: _: k != "note" && !(lib.hasPrefix "env." k)) raw;
+      # `src` is the case's own fetch; an attrs.src text like "${src}/x.AppImage" is not evaluable here
+      plain = lib.filterAttrs (k: _: k != "note" && k != "src" && !(lib.hasPrefix "env." k)) raw;
       envAttrs = lib.mapAttrs' (k: v: lib.nameValuePair (lib.removePrefix "env." k) (toString v))
         (lib.filterAttrs (k: _: lib.hasPrefix "env." k) raw);
     in
@@ -229,8 +241,9 @@ let
         else if bk.kind == "nghttp2" then
           pkgs.nghttp2.overrideAttrs (old: { patches = (old.patches or [ ]) ++ [ src ]; })
         else throw "unreachable";
-      stubbed = lib.filter (n: stubs ? ${n}) (c.consumer.nativeBuildInputs or [ ])
-        ++ lib.filter (n: stubs ? ${n}) (c.consumer.attrs.build-system or [ ]);
+      isStub = n: (resolveInput scopes n).builder or null == "/bin/sh";
+      stubbed = lib.filter isStub (c.consumer.nativeBuildInputs or [ ])
+        ++ lib.filter isStub (c.consumer.attrs.build-system or [ ]);
       ok = builtins.tryEval (builtins.seq drv.drvPath (builtins.seq src.drvPath true));
     in
     {
@@ -241,7 +254,7 @@ let
         builderUsed = bk.kind;
         builderFallback = bk.fallback or null;
         argNotes = fixed.notes;
-        droppedAttrs = lib.filter (k: k == "note") (lib.attrNames (c.consumer.attrs or { }));
+        droppedAttrs = lib.filter (k: k == "note" || k == "src") (lib.attrNames (c.consumer.attrs or { }));
         stubbedInputs = stubbed;
         isPatch = isPatch;
       };

@@ -1,34 +1,44 @@
 #!/usr/bin/env bash
 # Regenerates graph.json.gz and graph-index.json from cases-*.json via cases.nix.
 #
-#   test/classify/provenance/make-graph.sh /tmp/auxcore
+#   test/classify/provenance/make-graph.sh /tmp/auxcore                       # the development corpus
+#   test/classify/provenance/make-graph.sh /tmp/auxcore holdout holdout/cases-holdout.json
+#                                          # another set: output folder, then its case files
 #
 # $1 = an extracted Aux core tree (June-2024 nixpkgs fork), e.g.
 #   mkdir -p /tmp/auxcore && git --git-dir=<auxolotl/core repo> archive HEAD | tar -x -C /tmp/auxcore
 # Only instantiates (writes .drv files to the local store); never builds or fetches.
 set -euo pipefail
 
-if [ $# -ne 1 ] || [ ! -f "$1/default.nix" ]; then
-  echo "usage: $0 <path to extracted Aux core tree>" >&2
+if [ $# -lt 1 ] || [ $# -eq 2 ] || [ ! -f "$1/default.nix" ]; then
+  echo "usage: $0 <path to extracted Aux core tree> [<output folder> <case file>...]" >&2
   exit 2
 fi
 aux=$(cd "$1" && pwd)
+cases_nix=$(cd "$(dirname "$0")" && pwd)/cases.nix
 here=$(cd "$(dirname "$0")" && pwd)
+casesArg=()
+if [ $# -gt 2 ]; then
+  here=$(cd "$here/$2" && pwd)
+  files=""
+  for f in "${@:3}"; do files="$files $(cd "$(dirname "$0")" && realpath "$f")"; done
+  casesArg=(--arg casesFiles "[$files ]")
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 nixopts=(--option substituters '' --option allow-import-from-derivation false)
 
 # 1. instantiate every consumer (and with it its src FOD and stdenv)
-nix-instantiate "${nixopts[@]}" --quiet "$here/cases.nix" --arg pkgsPath "$aux" \
+nix-instantiate "${nixopts[@]}" --quiet "$cases_nix" --arg pkgsPath "$aux" "${casesArg[@]}" \
   > "$tmp/drvs" 2> "$tmp/instantiate.err" || {
   cat "$tmp/instantiate.err" >&2; exit 1; }
 sort -u "$tmp/drvs" > "$tmp/drvs.sorted"
 echo "instantiated $(wc -l < "$tmp/drvs.sorted") consumer derivations" >&2
 
 # 2. the index: case id -> consumer .drv, src .drv (+ how the case was instantiated)
-nix-instantiate "${nixopts[@]}" --quiet --eval --strict --json "$here/cases.nix" \
-  --arg pkgsPath "$aux" --argstr mode index 2> /dev/null > "$tmp/index.json"
+nix-instantiate "${nixopts[@]}" --quiet --eval --strict --json "$cases_nix" \
+  --arg pkgsPath "$aux" "${casesArg[@]}" --argstr mode index 2> /dev/null > "$tmp/index.json"
 
 # 3. the closure, as Nix shows it
 xargs nix --extra-experimental-features nix-command show-derivation -r \
