@@ -71,10 +71,9 @@ export function evaluate(rule: CompiledRule, m: RuleMatch, f: InputFacts, re = r
   if (re.extension) {
     let hit: string | undefined;
     for (const n of f.fileNames) {
-      const lower = n.toLowerCase();
-      const ext = re.extension.find((e) => lower.endsWith(e));
-      if (ext) {
-        hit = `'${n}' ends in ${ext}`;
+      const mm = re.extension.exec(n);
+      if (mm) {
+        hit = `'${n}' ends in ${mm[1].toLowerCase()}`;
         break;
       }
     }
@@ -136,27 +135,25 @@ export function platformStrength(words: { kind: string }[]): 'target' | 'arch' |
   return k.has('distro') && k.has('os') ? 'target' : 'distro';
 }
 
+/**
+ * The first consumer that uses the input as the rule asks. Cheap tests first, the regexes
+ * over a consumer's scripts last (they dominate the cost), and the evidence text is built
+ * only for the consumer that matched.
+ */
 function consumerFact(rule: CompiledRule, m: RuleMatch, f: InputFacts, re: CompiledRule['re']): string | null {
   const c = m.consumer!;
   for (const user of f.consumers) {
-    const how: string[] = [];
-    if (c.takes) {
-      const t = takesAs(user, c.takes);
-      if (!t) continue;
-      how.push(t);
-    }
+    const takes = c.takes ? takesAs(user, c.takes) : null;
+    if (c.takes && !takes) continue;
     if (re.consumerName && !re.consumerName.some((r) => r.test(user.name))) continue;
-    if (re.consumerPname) {
-      if (!user.pname || !re.consumerPname.some((r) => r.test(user.pname!))) continue;
-      how.push(`pname '${user.pname}'`);
-    }
-    if (re.consumerNative) {
-      const found = user.nativeBuildInputs.find((n) => re.consumerNative!.some((r) => r.test(n)));
-      if (!found) continue;
-      how.push(`${found} in nativeBuildInputs`);
-    }
+    if (re.consumerPname && (!user.pname || !re.consumerPname.some((r) => r.test(user.pname!)))) continue;
+    const native = re.consumerNative ? user.nativeBuildInputs.find((n) => re.consumerNative!.some((r) => r.test(n))) : undefined;
+    if (re.consumerNative && !native) continue;
+    if (c.builds !== undefined && user.builds.length > 0 !== c.builds) continue;
+    const noBuild = user.dontBuild || (user.customInstall && user.builds.length === 0);
+    if (c.noBuild !== undefined && noBuild !== c.noBuild) continue;
+    let line: string | undefined;
     if (re.consumerScript) {
-      let line: string | undefined;
       for (const r of re.consumerScript) {
         const mm = r.exec(user.scripts);
         if (mm) {
@@ -165,17 +162,15 @@ function consumerFact(rule: CompiledRule, m: RuleMatch, f: InputFacts, re: Compi
         }
       }
       if (line === undefined) continue;
-      how.push(`its script runs '${line}'`);
     }
-    if (c.builds !== undefined) {
-      if (user.builds.length > 0 !== c.builds) continue;
+    const how: string[] = [];
+    if (takes) how.push(takes);
+    if (re.consumerPname) how.push(`pname '${user.pname}'`);
+    if (native) how.push(`${native} in nativeBuildInputs`);
+    if (c.builds !== undefined)
       how.push(c.builds ? `builds it (${user.builds.join('; ')})` : 'runs no build step (no build-system hook, no compiler or make in its scripts)');
-    }
-    if (c.noBuild !== undefined) {
-      const noBuild = user.dontBuild || (user.customInstall && user.builds.length === 0);
-      if (noBuild !== c.noBuild) continue;
-      if (c.noBuild) how.push(user.dontBuild ? 'dontBuild is set' : 'overrides installPhase and runs no build step');
-    }
+    if (c.noBuild) how.push(user.dontBuild ? 'dontBuild is set' : 'overrides installPhase and runs no build step');
+    if (line !== undefined) how.push(`its script runs '${line}'`);
     return `${user.name} takes it${how.length ? ' ' + how.join(', ') : ''}`;
   }
   void rule;
@@ -244,11 +239,36 @@ export function decide(fired: Fired[]): { verdict: InputClass; why: string } {
 export const vetoed = (rule: CompiledRule, f: InputFacts): boolean =>
   rule.unlessRules?.some((u) => evaluate(u, u.match, f, u.re) !== null) ?? false;
 
+/**
+ * The rules that can fire for an input of this kind, with and without consumers and
+ * contents: a rule whose match needs a consumer cannot fire on an input nothing consumes.
+ * Computed once per rule set (a scan asks for it hundreds of thousands of times).
+ */
+const applicable = new WeakMap<CompiledRule[], Map<string, CompiledRule[]>>();
+function rulesFor(rules: CompiledRule[], f: InputFacts): CompiledRule[] {
+  let byShape = applicable.get(rules);
+  if (!byShape) applicable.set(rules, (byShape = new Map()));
+  const hasConsumers = f.consumers.length > 0;
+  const hasContents = f.contents !== null;
+  const key = `${f.kind} ${hasConsumers} ${hasContents}`;
+  let list = byShape.get(key);
+  if (!list) {
+    list = rules.filter(
+      (r) =>
+        r.weight > 0 &&
+        (!r.match.kind || r.match.kind.includes(f.kind)) &&
+        (hasConsumers || !r.match.consumer) &&
+        (hasContents || !r.match.contents),
+    );
+    byShape.set(key, list);
+  }
+  return list;
+}
+
 /** Classify one input's facts. Pure: the same facts and rules always give the same result. */
 export function classifyFacts(f: InputFacts, rules: CompiledRule[]): { class: InputClass; evidence: Evidence[] } {
   const fired: Fired[] = [];
-  for (const rule of rules) {
-    if (rule.weight === 0) continue;
+  for (const rule of rulesFor(rules, f)) {
     const facts = evaluate(rule, rule.match, f);
     if (!facts) continue;
     if (vetoed(rule, f)) continue;
@@ -275,7 +295,11 @@ export function classifyFacts(f: InputFacts, rules: CompiledRule[]): { class: In
 }
 
 export function classifyInput(input: RawInput, facts: InputFacts, rules: CompiledRule[]): ClassifiedInput {
-  return { ...input, ...classifyFacts(facts, rules), facts };
+  const verdict = classifyFacts(facts, rules);
+  return {
+    id: input.id, kind: input.kind, name: input.name, drv: input.drv, path: input.path, urls: input.urls, hash: input.hash,
+    hashMode: input.hashMode, drvs: input.drvs, users: input.users, class: verdict.class, evidence: verdict.evidence, facts,
+  };
 }
 
 export function classifyAll(inputs: RawInput[], facts: Map<string, InputFacts>, rules: CompiledRule[]): ClassifiedInput[] {

@@ -97,7 +97,8 @@ export interface CompiledRule extends Rule {
     consumerPname?: RegExp[];
     consumerScript?: RegExp[];
     env?: [string, RegExp][];
-    extension?: string[];
+    /** the extensions as one case-insensitive `(\.jar|\.war|…)$` */
+    extension?: RegExp;
     hash?: Set<string>;
   };
   /** the compiled `unless` blocks: any of them vetoes the rule */
@@ -109,14 +110,22 @@ export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.me
 export const RULES_SCHEMA = path.join(BUILTIN_RULES_DIR, 'schema', 'rules.schema.json');
 
 function compileMatch(where: string, match: RuleMatch): CompiledRule['re'] {
-  const regexes = (k: string, list: string[] | undefined): RegExp[] | undefined =>
-    list?.map((s) => {
+  // Each list becomes one alternation: one regex run per string instead of one per pattern
+  // (the URL lists of the source rules are long, and a scan runs them for every input).
+  const regexes = (k: string, list: string[] | undefined): RegExp[] | undefined => {
+    if (!list) return undefined;
+    const flags = k === 'consumer.scripts' ? 'im' : 'i';
+    for (const s of list) {
       try {
-        return new RegExp(s, k === 'consumer.scripts' ? 'im' : 'i');
+        new RegExp(s, flags);
       } catch {
         throw new InputError(`${where}: '${k}' pattern ${JSON.stringify(s)} is not a valid regular expression`);
       }
-    });
+    }
+    // a back-reference counts groups, which joining would renumber
+    if (list.length === 1 || list.some((s) => /\\[1-9]/.test(s))) return list.map((s) => new RegExp(s, flags));
+    return [new RegExp(list.map((s) => `(?:${s})`).join('|'), flags)];
+  };
   const re: CompiledRule['re'] = {
     name: regexes('name', match.name),
     url: regexes('url', match.url),
@@ -125,7 +134,7 @@ function compileMatch(where: string, match: RuleMatch): CompiledRule['re'] {
     fileName: regexes('fileName', match.fileName),
     nameOrUrl: regexes('nameOrUrl', match.nameOrUrl),
   };
-  if (match.extension) re.extension = match.extension.map((e) => e.toLowerCase());
+  if (match.extension) re.extension = new RegExp(`(${match.extension.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`, 'i');
   if (match.hash) re.hash = new Set(match.hash);
   if (match.consumer) {
     re.consumerNative = regexes('consumer.nativeBuildInputs', match.consumer.nativeBuildInputs);

@@ -46,6 +46,8 @@ const truthy = (v: string | undefined): boolean => v !== undefined && v !== '' &
 interface ConsumerBase extends Omit<ConsumerFacts, 'asSrc' | 'asPatch' | 'inScript'> {
   src: string[];
   patches: string[];
+  /** store paths its scripts name (a set: asked once per input it takes) */
+  named: Set<string>;
 }
 
 /** Per-consumer facts that do not depend on which input is asked about, computed once. */
@@ -65,14 +67,24 @@ export class ConsumerCache {
   factsFor(userPath: string, inputPath: string | null): ConsumerFacts | null {
     const d = this.index.graph.derivations.get(userPath);
     if (!d) return null;
-    const { src, patches, ...rest } = this.base(d);
+    const b = this.base(d);
     return {
-      ...rest,
-      asSrc: inputPath !== null && src.includes(inputPath),
-      asPatch: inputPath !== null && patches.includes(inputPath),
-      inScript: inputPath !== null && rest.scripts.includes(inputPath),
+      drv: b.drv, name: b.name, pname: b.pname, nativeBuildInputs: b.nativeBuildInputs, dontBuild: b.dontBuild,
+      dontConfigure: b.dontConfigure, dontUnpack: b.dontUnpack, customInstall: b.customInstall, scripts: b.scripts, builds: b.builds,
+      asSrc: inputPath !== null && b.src.includes(inputPath),
+      asPatch: inputPath !== null && b.patches.includes(inputPath),
+      inScript: inputPath !== null && b.named.has(inputPath),
     };
   }
+}
+
+/** The store paths a text names (`/nix/store/<hash>-<name>`, up to the next separator). */
+function storePathsIn(text: string, storeDir: string): Set<string> {
+  const out = new Set<string>();
+  if (!text.includes(storeDir)) return out;
+  const re = new RegExp(`${storeDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^\\s"'\`;:/()]+`, 'g');
+  for (const m of text.matchAll(re)) out.add(m[0]);
+  return out;
 }
 
 function describeConsumer(d: Derivation, index: GraphIndex): ConsumerBase {
@@ -119,6 +131,7 @@ function describeConsumer(d: Derivation, index: GraphIndex): ConsumerBase {
     customInstall,
     scripts,
     builds,
+    named: storePathsIn(scripts, index.graph.storeDir),
     src: [attr(d, 'src'), ...(attr(d, 'srcs')?.split(/\s+/) ?? [])].filter((s): s is string => Boolean(s)),
     patches: (attr(d, 'patches') ?? '').split(/\s+/).filter(Boolean),
   };

@@ -55,6 +55,7 @@ export function fileNamesOf(name: string, urls: { fileName: string }[]): string[
 
 export class FactGatherer {
   private readonly consumers: ConsumerCache;
+  private readonly platformDirs = new Map<string, boolean>();
   constructor(private readonly index: GraphIndex) {
     this.consumers = new ConsumerCache(index);
   }
@@ -74,7 +75,7 @@ export class FactGatherer {
       name: input.name,
       fileNames,
       urls,
-      platforms: platformHits(fileNames, urls.map((u) => u.dirs)),
+      platforms: platformHits(fileNames, urls.map((u) => u.dirs), this.platformDirs),
       fetcher,
       fetcherDetail: detail,
       hash: input.hash,

@@ -103,8 +103,12 @@ function isPlatformDirectory(dir: string): boolean {
   return tokens.length > 0 && tokens.some((t) => wordKind(t) !== null) && tokens.every((t) => wordKind(t) !== null || /^[0-9]+$/.test(t));
 }
 
-/** Platform words in the input's file names and in its URLs' directory paths. */
-export function platformHits(fileNames: string[], urlDirs: string[][]): PlatformHit[] {
+/**
+ * Platform words in the input's file names and in its URLs' directory paths. `dirCache`
+ * (one per scan) remembers which directory names are platform directories: thousands of
+ * URLs share `pub`, `gnu`, `archive`, `releases`.
+ */
+export function platformHits(fileNames: string[], urlDirs: string[][], dirCache = new Map<string, boolean>()): PlatformHit[] {
   const hits: PlatformHit[] = [];
   for (const n of fileNames) {
     const words = platformWords(n);
@@ -114,7 +118,11 @@ export function platformHits(fileNames: string[], urlDirs: string[][]): Platform
     // Directories named for a platform (`/linux/x64/`, `/Linux-x86_64/`, `/main/x86_64/`),
     // taken together; a directory with other words in its name (a forge's
     // `/google/aarch64-esr-decoder/archive/`) is a project, not a platform directory.
-    const platformDirs = dirs.filter(isPlatformDirectory);
+    const platformDirs = dirs.filter((d) => {
+      let yes = dirCache.get(d);
+      if (yes === undefined) dirCache.set(d, (yes = isPlatformDirectory(d)));
+      return yes;
+    });
     if (!platformDirs.length) continue;
     const words = platformWords(platformDirs.join('/'));
     if (words.length) hits.push({ where: 'URL path', text: '/' + dirs.join('/') + '/', words });

@@ -173,7 +173,11 @@ export function makeInspector(opts: InspectOptions): Inspector {
     let done = 0;
     for (const i of present) {
       opts.onProgress?.(`seedaudit: looking inside ${++done}/${present.length} store paths…`);
-      out.set(i.id, contentFacts(await inspectPath(onDisk(i.path!))));
+      const facts = contentFacts(await inspectPath(onDisk(i.path!)));
+      // a single file is listed under its store file name (`<hash>-tool`): say `tool`
+      const base = path.basename(i.path!);
+      for (const b of facts.binaries) if (b.member === base) b.member = i.name;
+      out.set(i.id, facts);
     }
     return out;
   };
