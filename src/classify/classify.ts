@@ -290,7 +290,7 @@ export function classifyFacts(f: InputFacts, rules: CompiledRule[]): { class: In
         ? `${why}: a source verdict needs ${MIN_DECIDING_WEIGHT}+ source weight and no binary signal of comparable strength, a binary verdict the reverse, so a human has to look`
         : `no rule matched ${f.urls.length ? `'${f.name}' from ${f.urls[0].url}` : `'${f.name}'`}: neither a source nor a binary signal, so a human has to look`,
     });
-  for (const x of against) evidence.push({ rule: x.rule.id, detail: `not decisive (${x.rule.verdict}, weight ${x.rule.weight}; ${why}): ${x.detail}` });
+  for (const x of against) evidence.push({ rule: x.rule.id, detail: `not decisive (${x.rule.verdict}, weight ${x.rule.weight}): ${x.detail}` });
   return { class: verdict, evidence };
 }
 
@@ -298,7 +298,8 @@ export function classifyInput(input: RawInput, facts: InputFacts, rules: Compile
   const verdict = classifyFacts(facts, rules);
   return {
     id: input.id, kind: input.kind, name: input.name, drv: input.drv, path: input.path, urls: input.urls, hash: input.hash,
-    hashMode: input.hashMode, drvs: input.drvs, users: input.users, class: verdict.class, evidence: verdict.evidence, facts,
+    hashMode: input.hashMode, drvs: input.drvs, users: input.users, class: verdict.class, evidence: verdict.evidence,
+    contents: facts.contents,
   };
 }
 

@@ -141,7 +141,7 @@ export function toolchainSignals(facts: ElfFacts, gccVersions: Set<string>, stor
  */
 function binaryInputsOf(drv: Derivation, byDrv: Map<string, ClassifiedInput>, bySrc: Map<string, ClassifiedInput>): ClassifiedInput[] {
   const out: ClassifiedInput[] = [];
-  const carries = (i: ClassifiedInput) => i.class === 'prebuilt' || i.class === 'seed' || (i.facts.contents?.binaryCount ?? 0) > 0;
+  const carries = (i: ClassifiedInput) => i.class === 'prebuilt' || i.class === 'seed' || (i.contents?.binaryCount ?? 0) > 0;
   for (const dep of Object.keys(drv.inputDrvs)) {
     const i = byDrv.get(dep);
     if (i && carries(i)) out.push(i);
@@ -183,7 +183,7 @@ export function makeInspector(opts: InspectOptions): Inspector {
   };
   const elf = async (inputs: ClassifiedInput[], index: GraphIndex): Promise<ElfObservation[]> => {
     const { graph } = index;
-    const present = inputs.filter((i) => i.facts.contents !== null);
+    const present = inputs.filter((i) => i.contents !== null);
     // 2. ELF files of the roots' runtime closure and of fixed-output paths
     const byDrv = new Map<string, ClassifiedInput>();
     const bySrc = new Map<string, ClassifiedInput>();

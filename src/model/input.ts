@@ -4,7 +4,7 @@
  * store. Shared by the facts, classify, inspect and gate stages.
  */
 import type { Derivation } from './graph.js';
-import type { InputFacts } from './facts.js';
+import type { ContentFacts } from './facts.js';
 import type { Evidence, InputClass, InputKind } from './report.js';
 
 export interface RawInput {
@@ -27,6 +27,9 @@ export interface RawInput {
 export interface ClassifiedInput extends RawInput {
   class: InputClass;
   evidence: Evidence[];
-  /** the facts the verdict was computed from */
-  facts: InputFacts;
+  /**
+   * What inspection read in its store path (null: not on this machine), kept for the ELF
+   * attribution. The other facts are not kept: a scan of a large graph would hold them all.
+   */
+  contents: ContentFacts | null;
 }
