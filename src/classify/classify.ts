@@ -250,15 +250,20 @@ function rulesFor(rules: CompiledRule[], f: InputFacts): CompiledRule[] {
   if (!byShape) applicable.set(rules, (byShape = new Map()));
   const hasConsumers = f.consumers.length > 0;
   const hasContents = f.contents !== null;
-  const key = `${f.kind} ${hasConsumers} ${hasContents}`;
+  const hasUrls = f.urls.length > 0;
+  const hasPlatforms = f.platforms.length > 0;
+  const key = `${f.kind} ${f.fetcher} ${hasConsumers} ${hasContents} ${hasUrls} ${hasPlatforms}`;
   let list = byShape.get(key);
   if (!list) {
     list = rules.filter(
       (r) =>
         r.weight > 0 &&
         (!r.match.kind || r.match.kind.includes(f.kind)) &&
+        (!r.match.fetcher || r.match.fetcher.includes(f.fetcher)) &&
         (hasConsumers || !r.match.consumer) &&
-        (hasContents || !r.match.contents),
+        (hasContents || !r.match.contents) &&
+        (hasUrls || !(r.match.url || r.match.urlPath || r.match.host)) &&
+        (hasPlatforms || !r.match.platform),
     );
     byShape.set(key, list);
   }
