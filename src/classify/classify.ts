@@ -154,13 +154,14 @@ function consumerFact(rule: CompiledRule, m: RuleMatch, f: InputFacts, re: Compi
     if (c.noBuild !== undefined && noBuild !== c.noBuild) continue;
     let line: string | undefined;
     if (re.consumerScript) {
-      for (const r of re.consumerScript) {
-        const mm = r.exec(user.scripts);
-        if (mm) {
-          line = firstLine(user.scripts, mm.index);
-          break;
+      scan: for (const part of user.scripts)
+        for (const r of re.consumerScript) {
+          const mm = r.exec(part);
+          if (mm) {
+            line = firstLine(part, mm.index);
+            break scan;
+          }
         }
-      }
       if (line === undefined) continue;
     }
     const how: string[] = [];

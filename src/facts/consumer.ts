@@ -43,40 +43,11 @@ const COMPILER_BUILDER = /^(hex0(-seed)?|hex1|hex2|M0|M1|M2-Planet|M2-Mesoplanet
 
 const truthy = (v: string | undefined): boolean => v !== undefined && v !== '' && v !== '0' && v !== 'false';
 
-interface ConsumerBase extends Omit<ConsumerFacts, 'asSrc' | 'asPatch' | 'inScript' | 'scripts'> {
+interface ConsumerBase extends Omit<ConsumerFacts, 'asSrc' | 'asPatch' | 'inScript'> {
   src: string[];
   patches: string[];
   /** store paths its scripts name (a set: asked once per input it takes) */
   named: Set<string>;
-  /** its phases and scripts, one string each (joined only when a rule asks: they can be long) */
-  scriptParts: string[];
-  joined?: string;
-}
-
-/** A consumer as one input sees it; `scripts` is joined on first use and shared. */
-class ConsumerView implements ConsumerFacts {
-  constructor(
-    private readonly b: ConsumerBase,
-    readonly asSrc: boolean,
-    readonly asPatch: boolean,
-    readonly inScript: boolean,
-  ) {}
-  get drv() { return this.b.drv; }
-  get name() { return this.b.name; }
-  get pname() { return this.b.pname; }
-  get nativeBuildInputs() { return this.b.nativeBuildInputs; }
-  get dontBuild() { return this.b.dontBuild; }
-  get dontConfigure() { return this.b.dontConfigure; }
-  get dontUnpack() { return this.b.dontUnpack; }
-  get customInstall() { return this.b.customInstall; }
-  get builds() { return this.b.builds; }
-  get scripts(): string {
-    return (this.b.joined ??= this.b.scriptParts.join('\n'));
-  }
-  toJSON(): ConsumerFacts {
-    const { drv, name, pname, nativeBuildInputs, dontBuild, dontConfigure, dontUnpack, customInstall, builds, scripts, asSrc, asPatch, inScript } = this;
-    return { drv, name, pname, nativeBuildInputs, dontBuild, dontConfigure, dontUnpack, customInstall, builds, scripts, asSrc, asPatch, inScript };
-  }
 }
 
 /** Per-consumer facts that do not depend on which input is asked about, computed once. */
@@ -97,12 +68,13 @@ export class ConsumerCache {
     const d = this.index.graph.derivations.get(userPath);
     if (!d) return null;
     const b = this.base(d);
-    return new ConsumerView(
-      b,
-      inputPath !== null && b.src.includes(inputPath),
-      inputPath !== null && b.patches.includes(inputPath),
-      inputPath !== null && b.named.has(inputPath),
-    );
+    return {
+      drv: b.drv, name: b.name, pname: b.pname, nativeBuildInputs: b.nativeBuildInputs, dontBuild: b.dontBuild,
+      dontConfigure: b.dontConfigure, dontUnpack: b.dontUnpack, customInstall: b.customInstall, scripts: b.scripts, builds: b.builds,
+      asSrc: inputPath !== null && b.src.includes(inputPath),
+      asPatch: inputPath !== null && b.patches.includes(inputPath),
+      inScript: inputPath !== null && b.named.has(inputPath),
+    };
   }
 }
 
@@ -121,12 +93,12 @@ function describeConsumer(d: Derivation, index: GraphIndex): ConsumerBase {
     .map((p) => index.producerOf(p)?.name)
     .filter((n): n is string => Boolean(n));
   // the builder's arguments count as its script: `hex0 source/hex0_x86.hex0 $out`
-  const scriptParts: string[] = [];
+  const scripts: string[] = [];
   for (const k of SCRIPT_KEYS) {
     const v = attr(d, k);
-    if (v) scriptParts.push(v);
+    if (v) scripts.push(v);
   }
-  if (d.args.length) scriptParts.push(d.args.join(' '));
+  if (d.args.length) scripts.push(d.args.join(' '));
   const isStdenv = attr(d, 'stdenv') !== undefined;
   const dontBuild = truthy(attr(d, 'dontBuild'));
   const dontConfigure = truthy(attr(d, 'dontConfigure'));
@@ -146,7 +118,7 @@ function describeConsumer(d: Derivation, index: GraphIndex): ConsumerBase {
   const builderName = d.builder.slice(d.builder.lastIndexOf('/') + 1).replace(/^[a-z0-9]{32}-/, '');
   if (COMPILER_BUILDER.test(builderName)) builds.push(`its builder is ${builderName}`);
   if (!dontBuild)
-    for (const part of scriptParts) {
+    for (const part of scripts) {
       const m = BUILD_COMMAND.exec(part);
       if (m) {
         builds.push(`its script runs '${m[2]}'`);
@@ -163,9 +135,9 @@ function describeConsumer(d: Derivation, index: GraphIndex): ConsumerBase {
     dontConfigure,
     dontUnpack: truthy(attr(d, 'dontUnpack')),
     customInstall,
-    scriptParts,
+    scripts,
     builds,
-    named: storePathsIn(scriptParts, index.graph.storeDir),
+    named: storePathsIn(scripts, index.graph.storeDir),
     src: [attr(d, 'src'), ...(attr(d, 'srcs')?.split(/\s+/) ?? [])].filter((s): s is string => Boolean(s)),
     patches: (attr(d, 'patches') ?? '').split(/\s+/).filter(Boolean),
   };

@@ -75,8 +75,8 @@ export interface ConsumerFacts {
   dontUnpack: boolean;
   /** a stdenv consumer that overrides installPhase */
   customInstall: boolean;
-  /** the consumer's own scripts (phases, buildCommand, script), for rules to match */
-  scripts: string;
+  /** the consumer's own scripts, one string per phase (buildCommand, script, installPhase, …, the builder's arguments) */
+  scripts: string[];
   /** build steps seen: build-system hooks, configure/make/cmake/cc commands, default phases */
   builds: string[];
 }
