@@ -9,26 +9,26 @@
  */
 import type { PlatformHit, PlatformWord, PlatformWordKind } from '../model/facts.js';
 
-const OS = [
+export const OS = [
   'linux', 'darwin', 'macos', 'macosx', 'osx', 'mac', 'windows', 'win', 'mingw', 'mingw32', 'mingw64', 'cygwin',
   'freebsd', 'openbsd', 'netbsd', 'dragonfly', 'android', 'ios', 'solaris', 'illumos', 'sunos', 'aix',
 ];
 /** Architecture words that name a CPU on their own (`amd64` is never anything else). */
-const ARCH = [
+export const ARCH = [
   'x86_64', 'amd64', 'x64', 'i386', 'i486', 'i586', 'i686', 'ia32', 'arm64', 'aarch64', 'armv5tel', 'armv6l',
   'armv6hf', 'armv7l', 'armv7hl', 'armv7', 'armhf', 'armel', 'ppc64le', 'ppc64el', 'powerpc64le', 's390x',
   'riscv64', 'mips64el', 'mipsel', 'loong64', 'loongarch64', 'universal2', 'x86_64h',
 ];
 /** Words that name an architecture only next to an OS word (`arm-trusted-firmware`, `x86info`). */
-const WEAK_ARCH = ['x86', '386', 'arm', 'ppc', 'ppc64', 'mips', 'universal', '32bit', '64bit', '32', '64'];
+export const WEAK_ARCH = ['x86', '386', 'arm', 'ppc', 'ppc64', 'mips', 'universal', '32bit', '64bit', '32', '64'];
 /** One token naming OS and word size together. */
-const OS_ARCH = [
+export const OS_ARCH = [
   'linux64', 'linux32', 'lin64', 'lin32', 'linux86', 'linuxx64', 'linuxamd64', 'linuxarm64', 'win64', 'win32',
   'windows64', 'mac64', 'macos64', 'osx64', 'macarm', 'macintel', 'darwin64', 'freebsd64',
 ];
-const LIBC = ['gnu', 'musl', 'glibc', 'msvc', 'gnueabihf', 'gnueabi', 'musleabihf', 'musleabi', 'eabihf', 'androideabi', 'uclibc'];
+export const LIBC = ['gnu', 'musl', 'glibc', 'msvc', 'gnueabihf', 'gnueabi', 'musleabihf', 'musleabi', 'eabihf', 'androideabi', 'uclibc'];
 /** Distribution words; with a version glued on (`el8`, `alpine3`, `ubuntu22`) they are enough on their own. */
-const DISTRO = [
+export const DISTRO = [
   'ubuntu', 'debian', 'deb', 'el', 'rhel', 'centos', 'fedora', 'fc', 'alpine', 'sles', 'suse', 'opensuse', 'rocky',
   'amzn', 'amazonlinux', 'manylinux', 'manylinux1', 'manylinux2010', 'manylinux2014', 'musllinux', 'focal', 'jammy',
   'noble', 'bionic', 'xenial', 'bookworm', 'bullseye', 'buster', 'stretch',
@@ -72,7 +72,15 @@ function wordKind(t: string): PlatformWordKind | 'weak-arch' | null {
  * beside an OS word; bare distribution names (`debian`, `ubuntu`) only beside an OS or
  * architecture word; libc words only beside an architecture (`x86_64-linux-gnu`).
  */
+/**
+ * Every word above contains one of these pieces: a text without any of them names no
+ * platform, and most names (`bash-5.2.tar.gz`) are rejected here without being tokenised.
+ */
+export const ANY_PIECE =
+  /linux|darwin|mac|osx|win|x86|x64|amd64|86|ia32|arm|aarch|ppc|powerpc|s390|riscv|mips|loong|universal|32|64|gnu|musl|msvc|eabi|libc|ubuntu|debian|deb|el[0-9]|rhel|centos|fedora|fc[0-9]|alpine|sles|suse|rocky|amzn|amazon|focal|jammy|noble|bionic|xenial|bookworm|bullseye|buster|stretch|bsd|dragonfly|android|ios|solaris|illumos|sunos|aix|cygwin|mingw/i;
+
 export function platformWords(text: string): PlatformWord[] {
+  if (!ANY_PIECE.test(text)) return [];
   const tokens = platformTokens(text);
   const found: { word: string; kind: PlatformWordKind | 'weak-arch' }[] = [];
   for (const t of tokens) {
