@@ -14,8 +14,8 @@ import type { ContentFacts } from './model/facts.js';
 import { placeInputs } from './classify/closure.js';
 import type { CompiledRule } from './classify/rules.js';
 import type { Allowlist } from './gate/allowlist.js';
-import { allowlistMatch, baselineKeys, gateStatus, isBinaryClass } from './gate/gate.js';
-import type { ElfFinding, FailOn, ReportInput, ScanReport } from './model/report.js';
+import { isBinaryClass, runGate, type GateInputIn } from './gate/gate.js';
+import type { Coverage, FailOn, ScanReport } from './model/report.js';
 import type { ElfObservation } from './inspect/index.js';
 import { VERSION } from './version.js';
 
@@ -33,6 +33,8 @@ export interface ScanOptions {
   inspect?: {
     contents(inputs: RawInput[]): Promise<Map<string, ContentFacts>>;
     elf(inputs: ClassifiedInput[], index: GraphIndex): Promise<ElfObservation[]>;
+    sizes(paths: string[]): Promise<Map<string, number>>;
+    coverage(): Coverage;
   };
   now?: Date;
 }
@@ -45,12 +47,13 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
   const classified = classifyAll(raw, facts, opts.rules);
   const observed = opts.inspect ? await opts.inspect.elf(classified, index) : [];
   const placement = placeInputs(graph, raw);
-  const baseline = opts.baseline ? baselineKeys(opts.baseline.report) : null;
+  const binaryPaths = classified.filter((c) => isBinaryClass(c.class) && c.path).map((c) => c.path!);
+  const sizes = opts.inspect ? await opts.inspect.sizes(binaryPaths) : new Map<string, number>();
+  const coverage = opts.inspect ? opts.inspect.coverage() : notInspected(graph, raw);
 
-  const inputs: ReportInput[] = classified.map((c) => {
-    const match = allowlistMatch(opts.allowlist, c, opts.today);
+  const partial: GateInputIn[] = classified.map((c) => {
     const place = placement.get(c.id)!;
-    const partial = {
+    return {
       id: c.id,
       name: c.name,
       drv: c.kind === 'fixed-output' ? c.id : null,
@@ -61,28 +64,30 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
       hashMode: c.hashMode,
       urls: c.urls,
       binary: isBinaryClass(c.class),
-      allowlisted: match !== null && !match.expired,
-      allowlist: match,
       evidence: c.evidence,
       via: place.via,
       roots: place.roots,
+      size: isBinaryClass(c.class) && c.path ? (sizes.get(c.path) ?? null) : null,
     };
-    return { ...partial, gate: gateStatus(partial, opts.failOn, baseline) };
   });
   // binaries first, then by class and name: the order a reviewer reads in
   const order = { prebuilt: 0, seed: 1, unknown: 2, source: 3 };
   // equal names (the same source in many closures) skip the collator: they compare as 0 anyway
-  inputs.sort(
+  partial.sort(
     (a, b) => order[a.class] - order[b.class] || (a.name === b.name ? 0 : a.name.localeCompare(b.name)) || a.id.localeCompare(b.id),
   );
 
-  const byId = new Map(inputs.map((i) => [i.id, i]));
-  const elf: ElfFinding[] = observed.map((o) => ({ ...o, gate: elfGate(o, byId, opts.failOn) }));
+  // the gate owns every pass/fail decision: inputs, output ELF files, uninspected outputs
+  const { inputs, elf, gate } = runGate({
+    inputs: partial,
+    elf: observed,
+    coverage,
+    allowlist: opts.allowlist,
+    failOn: opts.failOn,
+    today: opts.today,
+    baseline: opts.baseline ?? null,
+  });
   const count = (cls: string) => inputs.filter((i) => i.class === cls).length;
-  const failures = [
-    ...inputs.filter((i) => i.gate === 'fail').map((i) => i.id),
-    ...elf.filter((e) => e.gate === 'fail').map((e) => e.path),
-  ];
   return {
     schemaVersion: 1,
     tool: { name: 'seedaudit', version: VERSION },
@@ -97,7 +102,8 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
       seed: count('seed'),
       prebuilt: count('prebuilt'),
       unknown: count('unknown'),
-      notAllowlisted: inputs.filter((i) => i.binary && !i.allowlisted).length,
+      // gate items the allowlist does not accept (in the baseline, failing, or report-only)
+      notAllowlisted: gate.counts.items - gate.counts.accepted.allowlist,
     },
     inputs,
     trustBase: graph.roots.map((root) => {
@@ -111,12 +117,24 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
     }),
     elf,
     allowlist: { file: opts.allowlist.file, entries: opts.allowlist.entries.length },
-    gate: {
-      failOn: opts.failOn,
-      passed: failures.length === 0,
-      failures,
-      baseline: opts.baseline?.file ?? null,
-    },
+    coverage,
+    gate,
+  };
+}
+
+/** Nothing in the store was read: every root output is uninspected. */
+function notInspected(graph: DerivationGraph, raw: RawInput[]): Coverage {
+  const outputs = [
+    ...new Set(graph.roots.flatMap((r) => Object.values(graph.derivations.get(r)?.outputs ?? {}).map((o) => o.path)).filter((p): p is string => !!p)),
+  ];
+  return {
+    inspected: false,
+    complete: false,
+    outputs: { total: outputs.length, inspected: 0 },
+    inputs: { total: raw.filter((i) => i.kind !== 'builder' && i.path).length, read: 0 },
+    storePaths: 0,
+    closure: 'none',
+    gaps: outputs.map((p) => ({ what: 'not-inspected' as const, path: p, detail: 'inspection was turned off (--no-inspect)', output: true })),
   };
 }
 
@@ -127,15 +145,4 @@ function fixedOutputCounts(graph: DerivationGraph) {
     fixedOutputDerivations: fods.length,
     fixedOutputPaths: new Set(fods.map((d) => (d.outputs.out ?? Object.values(d.outputs)[0]).path ?? d.drvPath)).size,
   };
-}
-
-/**
- * An output ELF file that came from a prebuilt input or a foreign toolchain fails the gate
- * unless the input it came from is allowlisted (or already in the baseline).
- */
-function elfGate(o: ElfObservation, inputs: Map<string, ReportInput>, failOn: FailOn): ElfFinding['gate'] {
-  if (failOn === 'never' || o.provenance === 'built') return 'pass';
-  if (o.provenance === 'unknown-deriver') return failOn === 'unknown' ? 'fail' : 'pass';
-  const from = o.fromInput ? inputs.get(o.fromInput) : undefined;
-  return from && (from.allowlisted || from.gate === 'baseline') ? 'pass' : 'fail';
 }

@@ -4,12 +4,13 @@
  * add appends one entry from a JSON report, in the file's own formatting, and refuses to
  * do so without a reason.
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync, existsSync } from 'node:fs';
 import { InputError, EXIT } from '../errors.js';
 import type { Command, Io } from '../io.js';
 import { parseHash, toSRI } from '../graph/hash.js';
-import { isDate, parseAllowlist, resolveAllowlistPath, todayUtc } from '../gate/allowlist.js';
+import {
+  allowlistProblems, allowlistTarget, entryLabel, isDate, isShippedAllowlist, parseAllowlist, readAllowlistText, resolveAllowlistPath, todayUtc,
+} from '../gate/allowlist.js';
 import type { ReportInput, ScanReport } from '../model/report.js';
 import { loadReport } from '../report/load.js';
 import { parseArgs, one, many } from './args.js';
@@ -20,56 +21,37 @@ export interface Problem {
   message: string;
 }
 
-/** Every problem of an allowlist text; reports (if given) tell which entries are in use. */
+/**
+ * Every problem of an allowlist text: the errors the gate refuses the file for (the same
+ * validator), then expired and soon-expiring entries, and (given reports) unused ones.
+ */
 export function checkAllowlist(text: string, file: string, today: string, reports: ScanReport[] = []): Problem[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`allowlist ${file}: not valid JSON (${(e as Error).message})`);
+  const { errors, allowlist } = allowlistProblems(text, file);
+  const problems: Problem[] = errors.map((e) => ({ level: 'error', entry: e.where ?? '-', message: e.message }));
+  const usedInputs = new Set<string>();
+  const usedBuildIds = new Set<string>();
+  for (const r of reports) {
+    for (const i of r.inputs) usedInputs.add(i.hash ?? i.path ?? '');
+    for (const f of Array.isArray(r.elf) ? r.elf : []) if (typeof f.buildId === 'string') usedBuildIds.add(f.buildId);
   }
-  const seeds = (doc as { seeds?: unknown })?.seeds;
-  if (typeof doc !== 'object' || doc === null || !Array.isArray(seeds))
-    throw new InputError(`allowlist ${file}: expected {"version": 1, "seeds": [...]}`);
-  const problems: Problem[] = [];
-  if ((doc as { version?: unknown }).version !== 1)
-    problems.push({ level: 'error', entry: '-', message: `version must be 1` });
-  const seen = new Map<string, string>();
-  const used = new Set<string>();
-  for (const r of reports) for (const i of r.inputs) used.add(i.hash ?? i.path ?? '');
   const soon = new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86400e3).toISOString().slice(0, 10);
-  seeds.forEach((raw, i) => {
-    const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const label = `#${i + 1} ${typeof e.name === 'string' ? e.name : '(no name)'}`;
-    const err = (message: string) => problems.push({ level: 'error', entry: label, message });
-    if (typeof e.name !== 'string' || !e.name.trim()) err(`'name' is missing`);
-    if (typeof e.reason !== 'string' || !e.reason.trim()) err(`'reason' is missing: say why this binary is trusted`);
-    let hash: string | null = null;
-    if (typeof e.hash !== 'string') {
-      if (typeof e.storePath === 'string') {
-        if (reports.length && !used.has(e.storePath))
-          problems.push({ level: 'warning', entry: label, message: `no input in the given report(s) is ${e.storePath}: unused entry` });
-      } else err(`'hash' is missing`);
-    } else
-      try {
-        hash = toSRI(parseHash(e.hash, 'sha256'));
-      } catch (x) {
-        err(`malformed hash: ${(x as Error).message}`);
-      }
-    if (hash) {
-      const other = seen.get(hash);
-      if (other) err(`duplicate hash ${hash} (also ${other})`);
-      seen.set(hash, label);
-      if (reports.length && !used.has(hash))
-        problems.push({ level: 'warning', entry: label, message: `no input in the given report(s) has hash ${hash}: unused entry` });
+  for (const e of allowlist.entries) {
+    const entry = entryLabel(e);
+    if (e.expires !== null) {
+      if (e.expires < today) problems.push({ level: 'error', entry, message: `expired on ${e.expires}: it no longer allows anything` });
+      else if (e.expires <= soon) problems.push({ level: 'warning', entry, message: `expires on ${e.expires}` });
     }
-    if (e.expires !== undefined && e.expires !== null) {
-      if (typeof e.expires !== 'string' || !isDate(e.expires)) err(`'expires' must be a date YYYY-MM-DD`);
-      else if (e.expires < today) err(`expired on ${e.expires}: it no longer allows anything`);
-      else if (e.expires <= soon) problems.push({ level: 'warning', entry: label, message: `expires on ${e.expires}` });
-    }
-  });
-  return problems;
+    if (!reports.length) continue;
+    // a file's sha256 is not in the report: fileSha256 entries cannot be told unused
+    const unused =
+      e.hash !== null ? (usedInputs.has(e.hash) ? null : `no input in the given report(s) has hash ${e.hash}`)
+      : e.storePath !== null ? (usedInputs.has(e.storePath) ? null : `no input in the given report(s) is ${e.storePath}`)
+      : e.buildId !== null ? (usedBuildIds.has(e.buildId) ? null : `no ELF file in the given report(s) has build-id ${e.buildId}`)
+      : null;
+    if (unused) problems.push({ level: 'warning', entry, message: `${unused}: unused entry` });
+  }
+  const order = (p: Problem) => (p.entry === '-' ? -1 : Number(/^entry (\d+)/.exec(p.entry)?.[1] ?? 0));
+  return problems.map((p, n) => [p, n] as const).sort(([a, i], [b, j]) => order(a) - order(b) || i - j).map(([p]) => p);
 }
 
 /** Insert `entry` at the end of the `seeds` array of `text`, keeping the file's indentation. */
@@ -105,17 +87,38 @@ export function appendEntry(text: string, entry: Record<string, unknown>): strin
   return `${text.slice(0, end + 1)},\n${inner}${body}${text.slice(end + 1)}`;
 }
 
-function pickInput(report: ScanReport, name: string, file: string): ReportInput {
+/** What `add` pins: an input of the report (by name, id or path), or an ELF file of its outputs (by path). */
+type Pick =
+  | { what: 'input'; name: string; pin: { hash: string } | { storePath: string }; key: string; urls: string[] }
+  | { what: 'elf'; name: string; pin: { buildId: string } | { fileSha256: string }; key: string; origin: string };
+
+function pick(report: ScanReport, name: string, file: string): Pick {
   const hits = report.inputs.filter((i) => i.name === name || i.id === name || i.path === name);
-  if (hits.length === 0) throw new InputError(`allowlist add: no input named '${name}' in ${file}`);
+  if (hits.length === 0) {
+    const elf = (Array.isArray(report.elf) ? report.elf : []).find((e) => e.path === name);
+    if (!elf) throw new InputError(`allowlist add: no input or output ELF file named '${name}' in ${file}`);
+    const short = name.replace(/^.*\/[0-9a-df-np-sv-z]{32}-/, '');
+    if (typeof elf.buildId === 'string' && /^([0-9a-f]{2}){8,64}$/.test(elf.buildId))
+      return { what: 'elf', name: short, pin: { buildId: elf.buildId }, key: elf.buildId, origin: name };
+    // the file's sha256 (hex) when the scan read the file; older reports do not carry it
+    const sha = (elf as { sha256?: unknown }).sha256;
+    if (typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha))
+      return { what: 'elf', name: short, pin: { fileSha256: sha }, key: sha, origin: name };
+    throw new InputError(`allowlist add: ${name} has neither a GNU build-id nor a file sha256 in ${file}; nothing to pin it by`);
+  }
   const distinct = new Map(hits.map((h) => [h.hash, h]));
   if (distinct.size > 1)
     throw new InputError(`allowlist add: '${name}' names ${distinct.size} inputs with different hashes in ${file}; give its .drv path instead`);
-  const input = hits[0];
+  const input: ReportInput = hits[0];
   if (!input.hash && input.kind !== 'input-src')
     throw new InputError(`allowlist add: '${name}' has no fixed hash (${input.kind}); only hash-pinned inputs can be allowlisted`);
-  return input;
+  // an input source has no declared hash; its store path is content-addressed and pins it
+  return input.hash
+    ? { what: 'input', name: input.name, pin: { hash: input.hash }, key: input.hash, urls: input.urls }
+    : { what: 'input', name: input.name, pin: { storePath: input.path! }, key: input.path!, urls: input.urls };
 }
+
+const EMPTY = '{\n  "version": 1,\n  "seeds": []\n}\n';
 
 const USAGE = 'allowlist: use `seedaudit allowlist check [--allowlist FILE] [--report REPORT.json]...` or `seedaudit allowlist add --from-report REPORT.json NAME --reason "..." [--expires YYYY-MM-DD] [--allowlist FILE]`';
 
@@ -126,16 +129,13 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     if (p.positionals.length) throw new InputError(`allowlist check: unexpected argument '${p.positionals[0]}'`);
     const file = resolveAllowlistPath(one(p, 'allowlist'), io.cwd, existsSync);
     const today = one(p, 'today') ?? todayUtc();
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new InputError(`allowlist ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
-    }
+    if (!isDate(today)) throw new InputError('allowlist check: --today must be a date YYYY-MM-DD');
+    const text = readAllowlistText(file);
     const reports = many(p, 'report').map((r) => loadReport(r, io));
     const problems = checkAllowlist(text, file, today, reports);
-    const entries = ((JSON.parse(text) as { seeds: unknown[] }).seeds ?? []).length;
-    for (const pr of problems) io.stdout(`${pr.level}: ${pr.entry}: ${pr.message}\n`);
+    const seeds = (JSON.parse(text) as { seeds?: unknown } | null)?.seeds;
+    const entries = Array.isArray(seeds) ? seeds.length : 0;
+    for (const pr of problems) io.stdout(`${pr.level}: ${pr.entry === '-' ? '' : `${pr.entry}: `}${pr.message}\n`);
     const errors = problems.filter((x) => x.level === 'error').length;
     io.stdout(`${file}: ${entries} entries, ${errors} errors, ${problems.length - errors} warnings\n`);
     return errors ? EXIT.gateFailed : EXIT.pass;
@@ -154,20 +154,33 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     if (!reason) throw new InputError('allowlist add: --reason is required: say why this binary is trusted');
     if (expires !== undefined && !isDate(expires)) throw new InputError('allowlist add: --expires must be a date YYYY-MM-DD');
     const report = loadReport(reportFile, io);
-    const input = pickInput(report, p.positionals[0], reportFile);
-    const file = resolveAllowlistPath(one(p, 'allowlist'), io.cwd, (f) => existsSync(f));
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '{\n  "version": 1,\n  "seeds": []\n}\n';
+    const chosen = pick(report, p.positionals[0], reportFile);
+    const file = allowlistTarget(one(p, 'allowlist'), io.cwd);
+    if (isShippedAllowlist(file))
+      throw new InputError(
+        `allowlist add: ${file} is the allowlist shipped with seedaudit, which is read-only; give --allowlist FILE or run in a directory with your own allowlist.json`,
+      );
+    const created = !existsSync(file);
+    const text = created ? EMPTY : readAllowlistText(file);
     const current = parseAllowlist(text, file);
-    // an input source has no declared hash; its store path is content-addressed and pins it
-    const pin = input.hash ? { hash: input.hash } : { storePath: input.path! };
-    const dup = input.hash ? current.byHash.get(input.hash) : current.byPath.get(input.path!);
-    if (dup) throw new InputError(`allowlist add: ${input.hash ?? input.path} is already allowlisted as '${dup.name}' in ${file}`);
-    const entry: Record<string, unknown> = { name: input.name, ...pin, reason, urls: input.urls };
+    const dup = 'hash' in chosen.pin ? current.byHash.get(chosen.pin.hash)
+      : 'storePath' in chosen.pin ? current.byPath.get(chosen.pin.storePath)
+      : 'buildId' in chosen.pin ? current.byBuildId.get(chosen.pin.buildId)
+      : current.byFileSha256.get(toSRI(parseHash(chosen.pin.fileSha256, 'sha256')));
+    if (dup) throw new InputError(`allowlist add: ${chosen.key} is already allowlisted as '${dup.name}' in ${file}`);
+    const entry: Record<string, unknown> = chosen.what === 'input'
+      ? { name: chosen.name, ...chosen.pin, reason, urls: chosen.urls }
+      : { name: chosen.name, ...chosen.pin, reason, origin: chosen.origin };
     if (expires) entry.expires = expires;
     const next = appendEntry(text, entry);
     parseAllowlist(next, file); // never write a file the gate would then refuse
-    writeFileSync(file, next);
-    io.stdout(`added '${input.name}' (${input.hash ?? input.path}) to ${file}\n`);
+    try {
+      writeFileSync(file, next);
+    } catch (e) {
+      throw new InputError(`allowlist ${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (created) io.stderr(`created ${file}: a new allowlist (scan reads ./allowlist.json in the working directory, or --allowlist FILE)\n`);
+    io.stdout(`added '${chosen.name}' (${chosen.key}) to ${file}\n`);
     return EXIT.pass;
   }
   throw new InputError(USAGE);

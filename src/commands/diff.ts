@@ -16,7 +16,8 @@ const SPEC: Record<string, OptionSpec> = {
 
 const USAGE = `Usage: seedaudit diff OLD.json NEW.json [--format text|json]
   Compare the binary inputs of two saved JSON reports (seedaudit scan --format json).
-  Exit codes: 0 no binary added, 1 binaries added, 2 usage or input error.
+  Exit codes: 0 nothing new, 1 binaries added or gate items --baseline OLD would not accept,
+  2 usage or input error.
 `;
 
 export const diffCommand: Command = async (argv: string[], io: Io) => {
@@ -32,5 +33,6 @@ export const diffCommand: Command = async (argv: string[], io: Io) => {
   const newR = loadReport(newFile, io, 'diff');
   const d = diffReports(oldR, newR);
   io.stdout(one(p, 'format') === 'json' ? renderDiffJson(d) : renderDiffText(d, { oldLabel: oldFile, newLabel: newFile }));
-  return d.added.length > 0 ? EXIT.gateFailed : EXIT.pass;
+  // new binaries, or any gate item --baseline OLD would not accept (a changed hash, a new ELF file)
+  return d.added.length > 0 || d.newGateItems.length > 0 ? EXIT.gateFailed : EXIT.pass;
 };

@@ -16,7 +16,7 @@ import type { Derivation, DerivationGraph } from '../model/graph.js';
 import type { GraphIndex } from '../graph/index.js';
 import type { ClassifiedInput, RawInput } from '../model/input.js';
 import type { ContentFacts } from '../model/facts.js';
-import type { ElfFinding, Evidence, ElfFacts } from '../model/report.js';
+import type { Coverage, CoverageGap, ElfFinding, Evidence, ElfFacts } from '../model/report.js';
 import type { ArchiveListing } from './archive/index.js';
 import { detectNix, runtimeClosure } from '../acquire/nix.js';
 
@@ -56,29 +56,47 @@ export function contentFacts(l: ArchiveListing): ContentFacts {
   };
 }
 
-async function* walk(dir: string, budget: { left: number }): AsyncGenerator<string> {
+/** `left`: files still allowed; `hit`: a file was left unread because none were */
+interface Budget {
+  left: number;
+  hit: boolean;
+}
+
+async function* walk(dir: string, budget: Budget, onError: (p: string, e: unknown) => void = () => {}): AsyncGenerator<string> {
   let st;
   try {
     st = await lstat(dir);
-  } catch {
+  } catch (e) {
+    onError(dir, e);
     return;
   }
   if (st.isFile()) {
-    if (budget.left-- > 0) yield dir;
+    if (budget.left > 0) {
+      budget.left--;
+      yield dir;
+    } else budget.hit = true;
     return;
   }
   if (!st.isDirectory()) return; // symlinks are not followed: they point at other store paths
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
-  } catch {
+  } catch (e) {
+    onError(dir, e);
     return;
   }
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) yield* walk(p, budget);
-    else if (e.isFile() && budget.left-- > 0) yield p;
-    if (budget.left <= 0) return;
+    if (e.isDirectory()) yield* walk(p, budget, onError);
+    else if (e.isFile()) {
+      if (budget.left <= 0) {
+        budget.hit = true;
+        return;
+      }
+      budget.left--;
+      yield p;
+    }
+    if (budget.hit) return;
   }
 }
 
@@ -158,15 +176,57 @@ export interface Inspector {
   contents(inputs: RawInput[]): Promise<Map<string, ContentFacts>>;
   /** ELF files of the roots' runtime closure and of fixed-output paths, with their provenance */
   elf(inputs: ClassifiedInput[], index: GraphIndex): Promise<ElfObservation[]>;
+  /** bytes of each store path that is on this machine (a file's size, the sum of a directory's files) */
+  sizes(paths: string[]): Promise<Map<string, number>>;
+  /** what contents() and elf() read and what they could not */
+  coverage(): Coverage;
+}
+
+const errText = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message ?? String(e);
+
+/** Sum of the sizes of the regular files under p (symlinks not followed). */
+async function bytesOf(p: string): Promise<number | null> {
+  let st;
+  try {
+    st = await lstat(p);
+  } catch {
+    return null;
+  }
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  let entries;
+  try {
+    entries = await readdir(p, { withFileTypes: true });
+  } catch {
+    return null;
+  }
+  for (const e of entries) {
+    const sub = await bytesOf(path.join(p, e.name));
+    if (sub === null) return null;
+    total += sub;
+  }
+  return total;
 }
 
 export function makeInspector(opts: InspectOptions): Inspector {
   const root = opts.storeRoot ?? '/';
   const onDisk = (p: string) => path.join(root, p);
+  const gaps: CoverageGap[] = [];
+  const cov = {
+    outputs: { total: 0, inspected: 0 },
+    inputs: { total: 0, read: 0 },
+    storePaths: 0,
+    closure: 'none' as Coverage['closure'],
+  };
   const contents = async (inputs: RawInput[]): Promise<Map<string, ContentFacts>> => {
     const out = new Map<string, ContentFacts>();
     const present: RawInput[] = [];
-    for (const i of inputs) if (i.kind !== 'builder' && i.path && exists(onDisk(i.path))) present.push(i);
+    for (const i of inputs) {
+      if (i.kind === 'builder' || !i.path) continue;
+      cov.inputs.total++;
+      if (exists(onDisk(i.path))) present.push(i);
+    }
+    cov.inputs.read = present.length;
     if (!present.length) return out;
     // the readers are loaded only when there is something on disk to read
     const { inspectPath } = await import('./archive/index.js');
@@ -177,6 +237,13 @@ export function makeInspector(opts: InspectOptions): Inspector {
       // a single file is listed under its store file name (`<hash>-tool`): say `tool`
       const base = path.basename(i.path!);
       for (const b of facts.binaries) if (b.member === base) b.member = i.name;
+      if (facts.error || facts.capped)
+        gaps.push({
+          what: 'contents-unreadable',
+          path: i.path,
+          detail: facts.error ? `listing '${i.name}' failed: ${facts.error}` : `listing '${i.name}' stopped at a cap: not every member was read`,
+          output: false,
+        });
       out.set(i.id, facts);
     }
     return out;
@@ -193,31 +260,117 @@ export function makeInspector(opts: InspectOptions): Inspector {
     }
     const rootOutputs = graph.roots.flatMap((r) => Object.values(graph.derivations.get(r)?.outputs ?? {}).map((o) => o.path)).filter((p): p is string => !!p);
     const builtOutputs: string[] = [];
-    for (const p of rootOutputs) if (exists(onDisk(p))) builtOutputs.push(p);
+    for (const p of [...new Set(rootOutputs)]) {
+      cov.outputs.total++;
+      if (exists(onDisk(p))) builtOutputs.push(p);
+      else gaps.push({ what: 'output-absent', path: p, detail: `output ${p} is not in the store (not built here, or garbage-collected)`, output: true });
+    }
+    cov.outputs.inspected = builtOutputs.length;
     let closure = builtOutputs;
-    if (builtOutputs.length && opts.storeRoot === undefined) {
+    if (builtOutputs.length) cov.closure = 'outputs-only';
+    if (builtOutputs.length && opts.storeRoot !== undefined) {
+      gaps.push({
+        what: 'closure-query',
+        path: null,
+        detail: `runtime closure not queried under --store-root: only the ${builtOutputs.length} output(s) themselves were read`,
+        output: true,
+      });
+    } else if (builtOutputs.length) {
       try {
         const nix = await detectNix(opts.env ?? process.env, { wanted: 'the runtime closure' });
         closure = (await runtimeClosure(nix, builtOutputs)).paths;
-      } catch {
+        cov.closure = 'nix';
+      } catch (e) {
         // without nix (or with outputs nix does not know) the outputs themselves are read
         closure = builtOutputs;
+        gaps.push({
+          what: 'closure-query',
+          path: null,
+          detail: `the runtime-closure query failed (${((e as Error).message ?? String(e)).split('\n')[0]}): only the outputs themselves were read`,
+          output: true,
+        });
       }
     }
+    const inClosure = new Set(closure);
     const storePaths = [...new Set([...closure, ...present.filter((i) => i.kind === 'fixed-output').map((i) => i.path!)])];
-    const budget = { left: opts.maxElfFiles ?? 200_000 };
+    cov.storePaths = storePaths.length;
+    const limit = opts.maxElfFiles ?? 200_000;
+    const budget: Budget = { left: limit, hit: false };
     const files: { file: string; storePath: string }[] = [];
-    for (const sp of storePaths) {
-      for await (const f of walk(onDisk(sp), budget)) if (isElfFile(f)) files.push({ file: f, storePath: sp });
+    const cut: string[] = [];
+    for (const [n, sp] of storePaths.entries()) {
+      if (budget.hit) {
+        cut.push(...storePaths.slice(n));
+        break;
+      }
+      const onError = (p: string, e: unknown) =>
+        gaps.push({ what: 'walk-error', path: p, detail: `could not read ${p}: ${errText(e)}`, output: inClosure.has(sp) });
+      for await (const f of walk(onDisk(sp), budget, onError)) if (isElfFile(f)) files.push({ file: f, storePath: sp });
+      if (budget.hit) cut.push(sp);
     }
+    for (const sp of cut)
+      gaps.push({ what: 'file-cap', path: sp, detail: `the cap of ${limit} files was reached: ${sp} was not (fully) searched for ELF files`, output: inClosure.has(sp) });
     if (files.length === 0) return [];
     opts.onProgress?.(`seedaudit: reading ${files.length} ELF files…`);
-    // the synchronous reader: 0.65-0.86x scanelf's time on /usr against 1.5-3x for the async one
-    const { readElfFactsSync } = await import('./elf/index.js');
-    const facts = files.map((f) => readElfFactsSync(f.file));
+    // the synchronous reader: 0.65-0.86x scanelf's time on /usr against 1.5-3x for the async
+    // one; each ELF file is read once, whole, for its facts and its SHA-256
+    const { readElfFactsHashedSync } = await import('./elf/index.js');
+    const facts = files.map((f) => readElfFactsHashedSync(f.file));
+    facts.forEach((f, k) => {
+      if (f.error)
+        gaps.push({ what: 'elf-unreadable', path: f.path, detail: `ELF file ${f.path} could not be read: ${f.error}`, output: inClosure.has(files[k].storePath) });
+    });
     const storeDir = graph.storeDir;
     // once per scan, not once per ELF file
     const gccVersions = gccVersionsOf(graph);
+    // Provenance through copies: a file whose own producer takes no binary input but which a
+    // foreign toolchain made may have been copied from an upstream output (A unpacks a prebuilt
+    // tarball, B copies A's binary). Look for the same file (build-id or SHA-256) in the outputs
+    // of the producer's upstream derivations that are in the store, nearest first.
+    const candidates = new Map<string, Set<string>>(); // producer drv -> wanted identities
+    facts.forEach((fact, k) => {
+      const producer = index.producer.get(files[k].storePath);
+      if (!producer || byDrv.has(producer.drvPath) || binaryInputsOf(producer, byDrv, bySrc).length) return;
+      if (!toolchainSignals(fact, gccVersions, storeDir).length) return;
+      const wanted = candidates.get(producer.drvPath) ?? new Set<string>();
+      if (fact.buildId) wanted.add(`b:${fact.buildId}`);
+      if (fact.sha256) wanted.add(`s:${fact.sha256}`);
+      candidates.set(producer.drvPath, wanted);
+    });
+    const upstreamMatch = new Map<string, { drv: Derivation; file: string; storePath: string; how: string }>(); // `${producer}\0${id}`
+    for (const [producerDrv, wanted] of candidates) {
+      const seen = new Set<string>([producerDrv]);
+      let frontier = Object.keys(graph.derivations.get(producerDrv)?.inputDrvs ?? {});
+      const upBudget = { left: 20_000, hit: false };
+      const left = new Set(wanted);
+      while (frontier.length && left.size && !upBudget.hit) {
+        const next: string[] = [];
+        for (const dp of frontier) {
+          if (seen.has(dp)) continue;
+          seen.add(dp);
+          const d = graph.derivations.get(dp);
+          if (!d || byDrv.has(dp)) continue; // fixed outputs are inputs: attributed directly
+          next.push(...Object.keys(d.inputDrvs));
+          for (const o of Object.values(d.outputs)) {
+            if (!o.path || !exists(onDisk(o.path))) continue;
+            for await (const f of walk(onDisk(o.path), upBudget)) {
+              if (!isElfFile(f)) continue;
+              const up = readElfFactsHashedSync(f);
+              for (const [id, how] of [[`b:${up.buildId}`, 'build-id'], [`s:${up.sha256}`, 'SHA-256']] as const) {
+                const key = `${producerDrv}\0${id}`;
+                if (!left.has(id)) continue;
+                // a copy whose producer took the binary in from an input beats one that did not
+                const carries = binaryInputsOf(d, byDrv, bySrc).length > 0;
+                if (!upstreamMatch.has(key) || carries) upstreamMatch.set(key, { drv: d, file: f, storePath: o.path, how });
+                if (carries) left.delete(id);
+              }
+            }
+          }
+        }
+        frontier = next;
+      }
+    }
+
     return facts.map((fact, k) => {
       const { storePath } = files[k];
       const shownPath = opts.storeRoot ? path.join(storePath, path.relative(onDisk(storePath), files[k].file)) : fact.path;
@@ -227,6 +380,11 @@ export function makeInspector(opts: InspectOptions): Inspector {
       let provenance: ElfFinding['provenance'];
       let fromInput: string | null = null;
       const toolchain = toolchainSignals(fact, gccVersions, storeDir);
+      const copied = producer
+        ? (fact.buildId ? upstreamMatch.get(`${producer.drvPath}\0b:${fact.buildId}`) : undefined) ??
+          (fact.sha256 ? upstreamMatch.get(`${producer.drvPath}\0s:${fact.sha256}`) : undefined)
+        : undefined;
+      const upstreamCarriers = copied ? binaryInputsOf(copied.drv, byDrv, bySrc) : [];
       if (!producer) {
         provenance = 'unknown-deriver';
         evidence.push({ rule: 'inspect.no-deriver', detail: `no derivation of this graph produces ${storePath}` });
@@ -243,8 +401,23 @@ export function makeInspector(opts: InspectOptions): Inspector {
             rule: 'inspect.copied-from-input',
             detail: `${producer.name} takes ${carriers.map((c) => `'${c.name}' (${c.class})`).join(', ')}, which carr${carriers.length === 1 ? 'ies' : 'y'} binaries, and its output holds this ELF file`,
           });
+        } else if (copied && upstreamCarriers.length) {
+          provenance = 'from-prebuilt';
+          fromInput = upstreamCarriers[0].id;
+          const rel = path.relative(onDisk(copied.storePath), copied.file);
+          evidence.push({
+            rule: 'inspect.copied-from-upstream',
+            detail:
+              `same ${copied.how} as ${rel} in the output of ${copied.drv.name}, which takes ` +
+              `${upstreamCarriers.map((c) => `'${c.name}' (${c.class})`).join(', ')}: copied through ${copied.drv.name} into ${producer.name}`,
+          });
         } else if (toolchain.length) {
           provenance = 'foreign-toolchain';
+          if (copied)
+            evidence.push({
+              rule: 'inspect.copied-from-upstream',
+              detail: `same ${copied.how} as ${path.relative(onDisk(copied.storePath), copied.file)} in the output of ${copied.drv.name}, which takes no binary input`,
+            });
         } else {
           provenance = 'built';
           evidence.push({ rule: 'inspect.built-here', detail: `built by ${producer.name}, a derivation of this graph with no binary input of its own` });
@@ -259,5 +432,23 @@ export function makeInspector(opts: InspectOptions): Inspector {
       return { ...fact, path: shownPath, storePath, producedBy, provenance, evidence, fromInput };
     });
   };
-  return { contents, elf };
+  const sizes = async (paths: string[]): Promise<Map<string, number>> => {
+    const out = new Map<string, number>();
+    for (const p of paths) {
+      if (!exists(onDisk(p))) continue;
+      const n = await bytesOf(onDisk(p));
+      if (n !== null) out.set(p, n);
+    }
+    return out;
+  };
+  const coverage = (): Coverage => ({
+    inspected: true,
+    complete: gaps.length === 0 && cov.inputs.read === cov.inputs.total,
+    outputs: { ...cov.outputs },
+    inputs: { ...cov.inputs },
+    storePaths: cov.storePaths,
+    closure: cov.closure,
+    gaps: [...gaps],
+  });
+  return { contents, elf, sizes, coverage };
 }

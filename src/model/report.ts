@@ -53,6 +53,11 @@ export interface ReportInput {
   roots: string[];
   /** `fail`: this input makes the gate fail; `baseline`: binary already in the baseline */
   gate: 'pass' | 'fail' | 'baseline';
+  /**
+   * bytes of the input's store path (a file's size, or the sum of a directory's files) when
+   * it is in the store and the input is a binary; null when unknown. Absent in older reports.
+   */
+  size?: number | null;
 }
 
 export interface TrustBase {
@@ -84,6 +89,8 @@ export interface ElfFacts {
   comment?: string[];
   /** Go build info (module path / go version) when present */
   go?: { version: string | null; path: string | null } | null;
+  /** SHA-256 (hex) of the whole file, when the scan read it (output ELF files) */
+  sha256?: string | null;
   error?: string;
 }
 
@@ -97,7 +104,8 @@ export interface ElfFinding extends ElfFacts {
   evidence: Evidence[];
   /** the input this file came from (report input id) when provenance is from-prebuilt */
   fromInput: string | null;
-  gate: 'pass' | 'fail';
+  /** `fail`: this file makes the gate fail; `baseline`: already in the baseline report */
+  gate: 'pass' | 'fail' | 'baseline';
 }
 
 export interface ReportSummary {
@@ -127,11 +135,98 @@ export interface ScanReport {
   trustBase: TrustBase[];
   elf: ElfFinding[];
   allowlist: { file: string; entries: number };
+  /** what inspection read and what it could not (src/model/gate.ts) */
+  coverage: Coverage;
   gate: {
     failOn: FailOn;
     passed: boolean;
-    /** ids of inputs (and ELF paths) that failed the gate */
+    /** refs of the failing gate items: input ids, ELF file paths, uninspected store paths */
     failures: string[];
     baseline: string | null;
+    /** every finding that can fail the gate, accepted or not */
+    items: GateItem[];
+    counts: GateCounts;
   };
+}
+
+/** What kind of finding a gate item is. */
+export type GateItemKind = 'binary-input' | 'unknown-input' | 'output-elf' | 'uninspected';
+export const GATE_ITEM_KINDS: GateItemKind[] = ['binary-input', 'unknown-input', 'output-elf', 'uninspected'];
+
+/**
+ * `fail`: fails the gate; `allowlist`/`baseline`: accepted that way; `report-only`: not
+ * accepted, but `--fail-on never` turns the gate off.
+ */
+export type GateItemStatus = 'fail' | 'allowlist' | 'baseline' | 'report-only';
+
+/** How an item was accepted. */
+export interface GateAcceptance {
+  by: 'allowlist' | 'baseline';
+  /** allowlist: the entry's name (for `producing-input`, the input's entry); baseline: the baseline file */
+  entry: string | null;
+  /** hash / store-path (inputs), build-id / file-sha256 / producing-input (ELF), key (baseline) */
+  match: 'hash' | 'store-path' | 'build-id' | 'file-sha256' | 'producing-input' | 'key';
+}
+
+/** One finding that can fail the gate. */
+export interface GateItem {
+  kind: GateItemKind;
+  /** where it is in this report: the input id, the ELF file path, the uninspected store path */
+  ref: string;
+  /** what a reviewer calls it: input name, `<output name>/<file>` for ELF files */
+  name: string;
+  /**
+   * stable identity across builds (what --baseline and diff match on): inputs by kind, name
+   * and hash (or store path); ELF files by build-id, else by path without store hash + file SHA-256
+   */
+  key: string;
+  /** why it can fail the gate */
+  reason: string;
+  status: GateItemStatus;
+  accepted: GateAcceptance | null;
+}
+
+export interface GateCounts {
+  items: number;
+  byKind: Record<GateItemKind, number>;
+  accepted: { allowlist: number; baseline: number };
+  /** items neither the allowlist nor the baseline accepts */
+  notAccepted: number;
+  /** items that fail the gate (= notAccepted unless --fail-on never) */
+  failing: number;
+}
+
+export type CoverageGapKind =
+  | 'not-inspected'
+  | 'output-absent'
+  | 'closure-query'
+  | 'walk-error'
+  | 'file-cap'
+  | 'elf-unreadable'
+  | 'contents-unreadable';
+
+/** Something inspection could not read. */
+export interface CoverageGap {
+  what: CoverageGapKind;
+  /** the store path (or file) concerned, null when it concerns the whole scan */
+  path: string | null;
+  detail: string;
+  /** true when it concerns the roots' outputs or their runtime closure (uninspected outputs) */
+  output: boolean;
+}
+
+export interface Coverage {
+  /** false with --no-inspect: nothing in the store was read */
+  inspected: boolean;
+  /** nothing below was missed */
+  complete: boolean;
+  /** the roots' output paths, and how many of them were read */
+  outputs: { total: number; inspected: number };
+  /** inputs that have a path (not host builders), and how many were in the store and listed */
+  inputs: { total: number; read: number };
+  /** store paths walked for ELF files (outputs, their runtime closure, fixed outputs) */
+  storePaths: number;
+  /** `nix`: runtime closure from nix; `outputs-only`: only the outputs themselves; `none`: nothing built */
+  closure: 'nix' | 'outputs-only' | 'none';
+  gaps: CoverageGap[];
 }

@@ -22,6 +22,8 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { InputClass, InputKind, ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl } from './escape.js';
+import type { GateItemKind } from '../model/report.js';
+import { baselineKeysOf, gateItemsOf } from '../model/gate.js';
 
 export interface DiffBinary {
   /** kind + name, the identity used to match inputs across reports */
@@ -66,6 +68,11 @@ export interface ReportDiff {
   changed: ChangedBinary[];
   /** binaries present in both with the same hash, URLs, class and allowlist status */
   unchanged: number;
+  /**
+   * gate items of the new report (binary inputs, output ELF files, …) whose identity the old
+   * report does not have: exactly what `--baseline OLD` would not accept (src/model/gate.ts)
+   */
+  newGateItems: { kind: GateItemKind; name: string; key: string; ref: string }[];
 }
 
 const keyOf = (i: Pick<ReportInput, 'kind' | 'name'>): string => `${i.kind}:${i.name}`;
@@ -155,8 +162,12 @@ export const diffReports = (oldR: ScanReport, newR: ScanReport): ReportDiff => {
     for (const a of left) removed.push({ ...view(a), currentClass: otherClass(newAll) });
   }
 
+  const oldKeys = baselineKeysOf(oldR);
+  const newGateItems = gateItemsOf(newR)
+    .items.filter((i) => !oldKeys.has(i.key))
+    .map((i) => ({ kind: i.kind, name: i.name, key: i.key, ref: i.ref }));
   const side = (r: ScanReport) => ({ generatedAt: r.generatedAt, roots: r.roots.map((x) => x.name) });
-  return { old: side(oldR), new: side(newR), added, removed, changed, unchanged };
+  return { old: side(oldR), new: side(newR), added, removed, changed, unchanged, newGateItems };
 };
 
 /** The JSON form of a diff (what `seedaudit diff --format json` prints). */
@@ -205,6 +216,10 @@ export const renderDiffText = (d: ReportDiff, opts: DiffTextOptions = {}): strin
     `seedaudit diff: ${oldLabel} -> ${newLabel}`,
     `binary inputs: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed, ${d.unchanged} unchanged`,
   ];
+  if (d.newGateItems.length) {
+    out.push(`gate items not in the old report (what --baseline would not accept): ${d.newGateItems.length}`);
+    for (const g of d.newGateItems) out.push(`  + ${g.kind} ${c(g.name)}`);
+  }
   if (d.added.length) {
     out.push('', `added (${d.added.length}): new binaries in the trust base`);
     for (const a of d.added) {

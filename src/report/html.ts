@@ -16,6 +16,8 @@
 import { createHash } from 'node:crypto';
 import type { ElfFinding, InputClass, ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl, escapeHtml, jsonForScript } from './escape.js';
+import { gateItemsOf } from '../model/gate.js';
+import { coverageLine, gateCountPairs, headline } from './headline.js';
 
 export interface HtmlOptions {
   /** page title; defaults to "seedaudit report: <root names>" */
@@ -303,6 +305,8 @@ const STYLE = `
 body{margin:0;font:14px/1.45 "DejaVu Sans","Liberation Sans",system-ui,sans-serif;color:var(--fg);background:var(--bg)}
 header{padding:18px 28px;border-bottom:1px solid var(--line);background:var(--soft)}
 header h1{margin:0 0 4px;font-size:20px}
+.headline{font-size:16px;font-weight:bold;margin:6px 0}
+.coverage{margin:4px 0;padding:4px 8px;border-left:4px solid var(--seed);background:var(--seed-bg)}
 main{padding:8px 28px 40px;max-width:1600px}
 h2{font-size:17px;margin:28px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
 code{font:12px/1.35 "DejaVu Sans Mono","Liberation Mono",monospace;overflow-wrap:anywhere}
@@ -427,10 +431,13 @@ export const renderHtml = (report: ScanReport, opts: HtmlOptions = {}): string =
     ...binaries.map((b, n): [string, string] => [b.id, `bin-${n}`]),
     ...unknowns.map((u, n): [string, string] => [u.id, `unk-${n}`]),
   ]);
+  const { items, counts } = gateItemsOf(report);
+  const itemByRef = new Map(items.map((i) => [i.ref, i]));
   const failures = g.failures.map((id) => {
     const input = byId.get(id);
     const anchor = anchors.get(id);
-    const label = input ? `${input.name} (${input.class})` : id;
+    const item = itemByRef.get(id);
+    const label = input ? `${input.name} (${input.class})` : item ? `${item.name} (${item.kind})` : id;
     return `<li>${anchor === undefined ? h(label) : `<a href="#${anchor}">${h(label)}</a>`}</li>`;
   });
   const roots = report.roots.map((r) => {
@@ -439,6 +446,7 @@ export const renderHtml = (report: ScanReport, opts: HtmlOptions = {}): string =
     return `<li><b>${h(r.name)}</b> <code class="path small">${h(r.drv)}</code>${counts}</li>`;
   });
 
+  const gapsLine = coverageLine(report, h);
   // built only from constants and base64 hashes, so it needs no attribute escaping
   const csp =
     `default-src 'none'; style-src ${cspHash(STYLE)}; script-src ${cspHash(SCRIPT)}; ` +
@@ -457,15 +465,18 @@ export const renderHtml = (report: ScanReport, opts: HtmlOptions = {}): string =
 <body>
 <header>
 <h1>${h(title)}</h1>
+<p id="headline" class="headline">${headline(report, h)}</p>
+${gapsLine ? `<p id="coverage" class="coverage">${gapsLine}</p>` : ''}
 <div><span id="verdict" class="verdict ${g.passed ? 'pass' : 'fail'}">${g.passed ? 'PASS' : 'FAIL'}</span>
-gate fails on <b>${h(g.failOn)}</b>; ${g.failures.length} failing item${g.failures.length === 1 ? '' : 's'}${g.baseline ? `; baseline <code>${h(g.baseline)}</code>` : ''}</div>
+gate fails on <b>${h(g.failOn)}</b>; ${counts.failing} failing item${counts.failing === 1 ? '' : 's'}${g.baseline ? `; baseline <code>${h(g.baseline)}</code>` : ''}</div>
 <p class="meta">${h(report.tool.name)} ${h(report.tool.version)} · generated ${h(report.generatedAt)} · graph ${h(report.graph.kind)} (${h(report.graph.format)}) from <code>${h(report.graph.detail)}</code> · allowlist <code>${h(report.allowlist.file)}</code> (${report.allowlist.entries} entries)</p>
 </header>
 <main>
 <section id="summary">
 <h2>Summary</h2>
 <ul class="roots">${roots.join('')}</ul>
-<div class="cards">${card('derivations', s.derivations)}${card('fixed-output', s.fixedOutput)}${card('inputs', s.inputs)}${card('source', s.source, 'source')}${card('seed', s.seed, 'seed')}${card('prebuilt', s.prebuilt, 'prebuilt')}${card('unknown', s.unknown, 'unknown')}${card('not allowlisted', s.notAllowlisted)}</div>
+<div class="cards">${card('derivations', s.derivations)}${card('fixed-output', s.fixedOutput)}${card('inputs', s.inputs)}${card('source', s.source, 'source')}${card('seed', s.seed, 'seed')}${card('prebuilt', s.prebuilt, 'prebuilt')}${card('unknown', s.unknown, 'unknown')}</div>
+<p id="gate-counts" class="gate-counts">Gate: ${gateCountPairs(counts).map(([k, v]) => `${h(k)} <b>${v}</b>`).join(' · ')}</p>
 ${failures.length ? `<div><b>Failing the gate:</b><ul class="failures">${failures.join('')}</ul></div>` : ''}
 </section>
 <section id="trust">

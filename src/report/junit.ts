@@ -17,6 +17,9 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { ElfFinding, ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl, xmlSafe } from './escape.js';
+import { elfIsItem, gateItemsOf } from '../model/gate.js';
+import type { GateItem } from '../model/report.js';
+import { gateCountPairs } from './headline.js';
 
 /** attribute values are single-line: XML parsers fold raw newlines in attributes to spaces */
 const attr = (s: string): string => escapeControl(s);
@@ -76,7 +79,7 @@ const inputCase = (i: ReportInput, report: ScanReport): Case => {
   return c;
 };
 
-const elfCase = (f: ElfFinding, byId: Map<string, ReportInput>): Case => {
+const elfCase = (f: ElfFinding, byId: Map<string, ReportInput>, item: GateItem | undefined): Case => {
   const c: Case = { '@_name': attr(`${f.storePath}/${f.path}`), '@_classname': `seedaudit.elf.${attr(f.provenance)}`, '@_time': '0' };
   const from = f.fromInput ? byId.get(f.fromInput) : undefined;
   const body = text(
@@ -89,7 +92,10 @@ const elfCase = (f: ElfFinding, byId: Map<string, ReportInput>): Case => {
       ...f.evidence.map((e) => `  [${e.rule}] ${e.detail}`),
     ].join('\n'),
   );
-  if (f.gate === 'fail') {
+  const accepted = item ? item.status === 'allowlist' || item.status === 'baseline' : f.gate !== 'fail';
+  if (item?.status === 'baseline' || f.gate === 'baseline') {
+    c.skipped = { '@_message': attr(`${f.path}: ${f.provenance} ELF file accepted by the baseline, not allowlisted`) };
+  } else if (!accepted) {
     c.failure = { '@_message': attr(`${f.path}: ${f.provenance} ELF file in ${f.producedBy.name ?? f.storePath}`), '@_type': f.provenance, '#text': body };
   } else {
     c['system-out'] = body;
@@ -108,8 +114,11 @@ const disambiguate = (cases: Case[], keys: string[]): void => {
 
 export const renderJunit = (report: ScanReport): string => {
   const byId = new Map(report.inputs.map((i) => [i.id, i]));
+  const { items, counts } = gateItemsOf(report);
+  const itemOf = new Map(items.map((i) => [`${i.kind}\u0000${i.ref}`, i]));
   const common: [string, string][] = [
     ['seedaudit.version', report.tool.version],
+    ...gateCountPairs(counts).map(([k, v]): [string, string] => [`seedaudit.gate.${k.replace(/ /g, '-')}`, String(v)]),
     ['graph', `${report.graph.kind} ${report.graph.format}: ${report.graph.detail}`],
     ['allowlist', report.allowlist.file],
     ['fail-on', report.gate.failOn],
@@ -126,14 +135,30 @@ export const renderJunit = (report: ScanReport): string => {
   // toolchain, say) to the root that produced it, else to a suite of its own.
   const orphans: Case[] = [];
   for (const f of report.elf) {
-    if (f.provenance !== 'from-prebuilt' && f.provenance !== 'foreign-toolchain') continue;
+    if (!elfIsItem(f, report.gate.failOn)) continue;
+    const item = itemOf.get(`output-elf\u0000${f.path}`);
     const fromRoots = (f.fromInput && byId.get(f.fromInput)?.roots) || [];
     const targets = report.roots
       .map((r, n) => (fromRoots.includes(r.drv) || r.drv === f.producedBy.drv ? suites[n] : undefined))
       .filter((s): s is Suite => s !== undefined);
-    if (targets.length === 0) orphans.push(elfCase(f, byId));
-    for (const s of targets) s.cases.push(elfCase(f, byId));
+    if (targets.length === 0) orphans.push(elfCase(f, byId, item));
+    for (const s of targets) s.cases.push(elfCase(f, byId, item));
   }
+  // outputs inspection could not read (items only under --fail-on unknown)
+  const uninspected = items.filter((i) => i.kind === 'uninspected');
+  if (uninspected.length)
+    suites.push({
+      name: 'Inspection coverage',
+      id: String(suites.length),
+      properties: common,
+      cases: uninspected.map((i): Case => {
+        const c: Case = { '@_name': attr(i.name), '@_classname': 'seedaudit.uninspected', '@_time': '0' };
+        if (i.status === 'baseline') c.skipped = { '@_message': attr(`${i.name}: uninspected, accepted by the baseline`) };
+        else if (i.status === 'fail' || i.status === 'report-only') c.failure = { '@_message': attr(`${i.name} was not inspected`), '@_type': 'uninspected', '#text': text(i.reason) };
+        else c['system-out'] = text(i.reason);
+        return c;
+      }),
+    });
   if (orphans.length) suites.push({ name: 'ELF findings', id: String(suites.length), properties: common, cases: orphans });
 
   let tests = 0;

@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { ScanReport } from '../model/report.js';
+import { countItems, deriveGateItems } from '../model/gate.js';
 
 const INPUT_CLASSES = ['source', 'seed', 'prebuilt', 'unknown'];
 const INPUT_KINDS = ['fixed-output', 'input-src', 'builder'];
@@ -59,6 +60,13 @@ export const loadReport = (file: string, io: Pick<Io, 'cwd'>, what = 'report'): 
   }
   const problem = reportProblem(doc);
   if (problem) throw new InputError(`${what}: ${file}: not a seedaudit JSON report: ${problem}`);
-  return doc as ScanReport;
+  const r = doc as ScanReport;
+  // a report written before gate items were recorded: rebuild them from its per-finding verdicts
+  if (!Array.isArray(r.elf)) r.elf = [];
+  if (typeof r.gate === 'object' && r.gate !== null && !Array.isArray(r.gate.items)) {
+    r.gate.items = deriveGateItems(r);
+    r.gate.counts = countItems(r.gate.items);
+  }
+  return r;
 };
 

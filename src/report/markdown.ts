@@ -9,6 +9,8 @@
  */
 import type { ElfFinding, ReportInput, ScanReport } from '../model/report.js';
 import { escapeMarkdown, markdownCode } from './escape.js';
+import { gateItemsOf } from '../model/gate.js';
+import { coverageLine, failingSummary, gateCountsLine, headline } from './headline.js';
 
 export interface MarkdownOptions {
   /**
@@ -53,21 +55,20 @@ export const renderMarkdown = (report: ScanReport, opts: MarkdownOptions = {}): 
   const out: string[] = [];
 
   const verdict = g.passed ? '✅ **seedaudit: pass**' : '❌ **seedaudit: gate failed**';
-  const counted = (n: number, what: string): string | null => (n ? `${n} ${what}${n === 1 ? '' : 's'}` : null);
-  const parts = [counted(failing.length, 'input'), counted(elfFailing.length, 'ELF file')].filter((x): x is string => x !== null);
-  const total = failing.length + elfFailing.length;
   const failOn = `(fail-on ${code(g.failOn)})`;
-  const reason = g.passed
-    ? `no binary fails the gate ${failOn}`
-    : parts.length
-      ? `${parts.join(' and ')} ${total === 1 ? 'fails' : 'fail'} the gate ${failOn}`
-      : `${g.failures.length} item(s) fail the gate ${failOn}`;
+  const reason = g.passed ? `no binary fails the gate ${failOn}` : `${failingSummary(report)} ${failOn}`;
+  // the answer to the question first, then the verdict
+  out.push(headline(report, code), '');
+  const gaps = coverageLine(report, code);
+  if (gaps) out.push(`⚠️ ${gaps}`, '');
   out.push(`${verdict}: ${reason}`, '');
   out.push(
     `Roots: ${report.roots.map((r) => code(r.name)).join(', ') || 'none'} · ` +
       `${s.source} source, ${s.seed} seed, ${s.prebuilt} prebuilt, ${s.unknown} unknown · ` +
-      `${s.notAllowlisted} not allowlisted · allowlist ${code(report.allowlist.file)} (${report.allowlist.entries} entries)` +
+      `allowlist ${code(report.allowlist.file)} (${report.allowlist.entries} entries)` +
       (g.baseline ? ` · baseline ${code(g.baseline)}` : ''),
+    '',
+    `Gate: ${gateCountsLine(report)}`,
     '',
   );
 
@@ -77,6 +78,10 @@ export const renderMarkdown = (report: ScanReport, opts: MarkdownOptions = {}): 
   }
   if (elfFailing.length) {
     out.push(`**Failing ELF files (${elfFailing.length})**`, '', ...elfFailing.map(elfLine), '');
+  }
+  const uninspected = gateItemsOf(report).items.filter((i) => i.kind === 'uninspected' && i.status === 'fail');
+  if (uninspected.length) {
+    out.push(`**Failing uninspected outputs (${uninspected.length})**`, '', ...uninspected.map((i) => `- ${code(i.name)}: ${code(i.reason)}`), '');
   }
 
   // A blank line after <summary> lets GitHub render the table inside the HTML block.

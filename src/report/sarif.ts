@@ -14,7 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import type { ElfFinding, Evidence, ReportInput, ScanReport } from '../model/report.js';
+import type { ElfFinding, Evidence, GateItem, ReportInput, ScanReport } from '../model/report.js';
+import { gateItemsOf } from '../model/gate.js';
 
 export interface SarifOptions {
   /** rule descriptions (from the loaded rule files), shown by viewers next to each alert */
@@ -67,6 +68,8 @@ export const renderSarif = (report: ScanReport, opts: SarifOptions = {}): string
   const descriptions = new Map((opts.rules ?? []).map((r) => [r.id, r.description]));
   const failingInputs = report.inputs.filter((i) => i.gate === 'fail');
   const failingElf = report.elf.filter((f) => f.gate === 'fail');
+  const { items, counts } = gateItemsOf(report);
+  const failingUninspected = items.filter((i) => i.kind === 'uninspected' && i.status === 'fail');
   const ruleOf = (ev: Evidence[], fallback: string): string => ev[0]?.rule ?? fallback;
 
   const ids = new Set<string>();
@@ -74,6 +77,7 @@ export const renderSarif = (report: ScanReport, opts: SarifOptions = {}): string
   for (const f of report.elf) for (const e of f.evidence) ids.add(e.rule);
   for (const i of failingInputs) ids.add(ruleOf(i.evidence, `${i.class}.unexplained`));
   for (const f of failingElf) ids.add(ruleOf(f.evidence, `elf.${f.provenance}`));
+  if (failingUninspected.length) ids.add('inspect.uninspected-output');
   const ruleIds = [...ids].sort();
   const index = new Map(ruleIds.map((id, n) => [id, n]));
   const rules: SarifRule[] = ruleIds.map((id) => ({
@@ -126,6 +130,17 @@ export const renderSarif = (report: ScanReport, opts: SarifOptions = {}): string
     };
   };
 
+  const uninspectedResult = (g: GateItem) => ({
+    ruleId: 'inspect.uninspected-output',
+    ruleIndex: index.get('inspect.uninspected-output'),
+    kind: 'fail',
+    level: 'error',
+    message: { text: `Output ${g.name} was not inspected and counts as unknown (--fail-on unknown): ${g.reason}.` },
+    locations: [location(fileUri(g.ref), g.name, g.ref)],
+    partialFingerprints: { 'seedaudit/uninspected/v1': fingerprint(g.key) },
+    properties: { reason: g.reason },
+  });
+
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -135,11 +150,12 @@ export const renderSarif = (report: ScanReport, opts: SarifOptions = {}): string
           driver: { name: 'seedaudit', version: report.tool.version, semanticVersion: report.tool.version, rules },
         },
         invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt }],
-        results: [...failingInputs.map(inputResult), ...failingElf.map(elfResult)],
+        results: [...failingInputs.map(inputResult), ...failingElf.map(elfResult), ...failingUninspected.map(uninspectedResult)],
         properties: {
           roots: report.roots,
           summary: report.summary,
-          gate: report.gate,
+          gate: { failOn: report.gate.failOn, passed: report.gate.passed, failures: report.gate.failures, baseline: report.gate.baseline, counts },
+          coverage: report.coverage ?? null,
           graph: report.graph,
           allowlist: report.allowlist,
         },

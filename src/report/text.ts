@@ -7,6 +7,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl } from './escape.js';
+import { coverageLine, failingSummary, gateCountsLine, headline } from './headline.js';
 
 export interface TextOptions {
   color: boolean;
@@ -29,6 +30,11 @@ function status(i: ReportInput, c: ChalkInstance): string {
 export function renderText(r: ScanReport, opts: TextOptions): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const lines: string[] = [];
+  // the answer first: which binaries this build trusts, and what was not looked at
+  lines.push(c.bold(headline(r, clean)));
+  const gaps = coverageLine(r, clean);
+  if (gaps) lines.push(c.yellow(gaps));
+  lines.push('');
   lines.push(c.bold(`seedaudit ${r.tool.version}`) + ` — graph: ${clean(r.graph.format)} from ${clean(r.graph.detail)}`);
   for (const root of r.roots) lines.push(`root: ${clean(root.name)}  ${c.dim(clean(root.drv))}`);
   lines.push(`allowlist: ${clean(r.allowlist.file)} (${r.allowlist.entries} entries)`);
@@ -36,11 +42,12 @@ export function renderText(r: ScanReport, opts: TextOptions): string {
 
   const s = r.summary;
   const table = new Table({
-    head: ['derivations', 'fixed-output', 'inputs', 'source', 'seed', 'prebuilt', 'unknown', 'not allowlisted'],
+    head: ['derivations', 'fixed-output', 'inputs', 'source', 'seed', 'prebuilt', 'unknown'],
     style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] },
   });
-  table.push([s.derivations, s.fixedOutput, s.inputs, s.source, s.seed, s.prebuilt, s.unknown, s.notAllowlisted]);
+  table.push([s.derivations, s.fixedOutput, s.inputs, s.source, s.seed, s.prebuilt, s.unknown]);
   lines.push(table.toString());
+  lines.push(`Gate: ${gateCountsLine(r)}`);
 
   const binaries = r.inputs.filter((i) => i.binary);
   lines.push('');
@@ -60,10 +67,12 @@ export function renderText(r: ScanReport, opts: TextOptions): string {
     lines.push('');
     lines.push(c.bold(`Output ELF files (${r.elf.length}, ${flagged.length} not built here)`));
     for (const e of flagged) {
-      lines.push(`  ${e.gate === 'fail' ? c.red('✗') : c.green('✓')} ${c.bold(e.provenance)} ${clean(e.path)}`);
+      lines.push(`  ${e.gate === 'fail' ? c.red('✗') : c.green('✓')} ${c.bold(e.provenance)} ${clean(e.path)}${e.gate === 'baseline' ? c.yellow('  in baseline') : ''}`);
       lines.push(`      made by   ${clean(e.producedBy.name ?? 'unknown deriver')}${e.producedBy.class ? ` (${e.producedBy.class})` : ''}`);
       if (e.comment?.length) lines.push(`      comment   ${e.comment.map(clean).join(' | ')}`);
       if (e.interpreter) lines.push(`      interp    ${clean(e.interpreter)}`);
+      if (e.buildId) lines.push(`      build-id  ${clean(e.buildId)}`);
+      if (e.sha256) lines.push(`      sha256    ${clean(e.sha256)}`);
       for (const ev of e.evidence) lines.push(`      ${c.dim(ev.rule)}  ${clean(ev.detail)}`);
     }
   }
@@ -74,11 +83,15 @@ export function renderText(r: ScanReport, opts: TextOptions): string {
     for (const i of r.inputs) lines.push(`  ${i.class.padEnd(8)} ${i.kind.padEnd(12)} ${clean(i.name)}  ${c.dim(i.evidence[0]?.rule ?? '')}`);
   }
 
+  const uninspected = r.gate.items?.filter((g) => g.kind === 'uninspected') ?? [];
+  if (uninspected.length) {
+    lines.push('');
+    lines.push(c.bold(`Uninspected outputs (${uninspected.length})`) + c.dim(' — count as unknown under --fail-on unknown'));
+    for (const g of uninspected) lines.push(`  ${g.status === 'fail' ? c.red('✗') : c.green('✓')} ${clean(g.name)}  ${c.dim(clean(g.reason))}`);
+  }
+
   lines.push('');
-  const failed = r.gate.failures.length;
-  const verdict = r.gate.passed
-    ? c.green.bold('PASSED')
-    : c.red.bold('FAILED') + ` — ${failed} ${failed === 1 ? 'input is' : 'inputs are'} not allowlisted`;
+  const verdict = r.gate.passed ? c.green.bold('PASSED') : c.red.bold('FAILED') + ` — ${failingSummary(r)}`;
   lines.push(`Gate (--fail-on ${r.gate.failOn}${r.gate.baseline ? `, baseline ${clean(r.gate.baseline)}` : ''}): ${verdict}`);
   return lines.join('\n') + '\n';
 }

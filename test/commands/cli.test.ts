@@ -50,7 +50,12 @@ t.test('JSON report follows the documented schema', async (t) => {
     allowlisted: false, drv: /\.drv$/, path: /^\/nix\/store\//,
   });
   t.same(rust.via, ['rustc-wrapper-1.77.1', 'rustc-1.77.1', 'cargo-bootstrap-1.76.0', 'rust-1.76.0-x86_64-unknown-linux-gnu.tar.gz']);
-  t.same(rep.gate, { failOn: 'prebuilt', passed: false, failures: [rust.id], baseline: null });
+  t.match(rep.gate, { failOn: 'prebuilt', passed: false, failures: [rust.id], baseline: null });
+  t.same(Object.keys(rep.gate).sort(), ['baseline', 'counts', 'failOn', 'failures', 'items', 'passed']);
+  t.match(rep.gate.counts, { items: 3, byKind: { 'binary-input': 3, 'unknown-input': 0, 'output-elf': 0, uninspected: 0 }, accepted: { allowlist: 2, baseline: 0 }, notAccepted: 1, failing: 1 });
+  t.match(rep.gate.items.find((i: { ref: string }) => i.ref === rust.id), { kind: 'binary-input', name: rust.name, status: 'fail', accepted: null });
+  t.equal(rep.summary.notAllowlisted, 1, 'the summary and the gate count the same');
+  t.match(rep.coverage, { inspected: true, complete: false, outputs: { inspected: 0 } }, 'a dumped graph on a machine without its outputs: coverage says so');
   for (const i of rep.inputs) for (const k of ['name', 'drv', 'path', 'kind', 'class', 'hash', 'urls', 'allowlisted', 'evidence', 'via']) t.ok(k in i, k);
 });
 

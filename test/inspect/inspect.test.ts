@@ -4,7 +4,8 @@
  */
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { contentFacts, gccVersionsOf, makeInspector, toolchainSignals } from '../../src/inspect/index.js';
@@ -78,6 +79,35 @@ t.test('binaries inside a versioned tarball and a source directory make them pre
   t.match(elf.producedBy, { name: 'tool-1.0', class: 'built' });
   t.notOk(r.gate.passed);
   t.ok(r.gate.failures.includes(elf.path));
+});
+
+t.test('sizes, file hashes and coverage: what was read and what was not', async (t) => {
+  const r = await scan('{"version": 1, "seeds": []}');
+  const tb = r.inputs.find((i) => i.name === 'tool-1.0.tar.gz')!;
+  t.equal(tb.size, statSync(path.join(root, fodOut)).size, "a binary input's size is its store file's size");
+  t.equal(r.inputs.find((i) => i.path === srcDir)!.size, statSync('/bin/true').size, 'a directory: the sum of its files');
+  t.equal(r.inputs.find((i) => i.path === cleanDir)!.size, null, 'sources are not measured');
+  const elf = r.elf.find((e) => e.path === `${out}/bin/tool`)!;
+  t.equal(elf.sha256, createHash('sha256').update(readFileSync('/bin/true')).digest('hex'), "the ELF file's SHA-256");
+  t.same(r.coverage.outputs, { total: 1, inspected: 1 });
+  t.same(r.coverage.inputs, { total: 3, read: 3 });
+  t.equal(r.coverage.closure, 'outputs-only');
+  t.match(r.coverage.gaps, [{ what: 'closure-query', output: true, detail: /not queried under --store-root/ }], 'an offline store tree has no closure query: said so');
+  t.equal(r.coverage.complete, false);
+
+  const capped = await scanGraph(graph(), {
+    rules, allowlist: parseAllowlist('{"version": 1, "seeds": []}', 'a.json'), failOn: 'unknown', today: '2026-11-21',
+    inspect: makeInspector({ storeRoot: root, maxElfFiles: 0 }),
+  });
+  t.same(
+    capped.coverage.gaps.filter((g) => g.what === 'file-cap').map((g) => [g.path, g.output]),
+    [[out, true], [fodOut, false]],
+    'the file cap is recorded for the output and the fixed output it left unsearched',
+  );
+  const uninspected = capped.gate.items.filter((i) => i.kind === 'uninspected');
+  t.same(uninspected.map((i) => i.reason.split(':')[0]), ['not inspected (closure-query)', 'not inspected (file-cap)'], 'under --fail-on unknown, gaps in the outputs are items; the fixed output is not an output');
+  t.ok(uninspected.every((i) => i.status === 'fail'));
+  t.notOk(capped.gate.passed);
 });
 
 t.test('allowlisting the tarball (and the vendored seed directory) lets its ELF file through', async (t) => {

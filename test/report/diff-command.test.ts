@@ -11,7 +11,7 @@ import { diffCommand } from '../../src/commands/diff.js';
 import { reportProblem } from '../../src/report/load.js';
 import { InputError } from '../../src/errors.js';
 import type { Io } from '../../src/io.js';
-import { RUST_BOOTSTRAP, makeReport } from './fixture.js';
+import { RUST_BOOTSTRAP, makeReport, regate } from './fixture.js';
 
 const capture = (cwd: string) => {
   const out: string[] = [];
@@ -26,6 +26,7 @@ t.test('diff command', async (t) => {
   const withRust = makeReport();
   const withoutRust = makeReport();
   withoutRust.inputs = withoutRust.inputs.filter((i) => i.id !== RUST_BOOTSTRAP.id);
+  regate(withoutRust);
   await writeFile(path.join(dir, 'old.json'), JSON.stringify(withoutRust));
   await writeFile(path.join(dir, 'new.json.gz'), gzipSync(JSON.stringify(withRust)));
   await writeFile(path.join(dir, 'broken.json'), '{"schemaVersion": 1,');

@@ -6,6 +6,7 @@
  * depend on the scan pipeline; tests on real scans live beside it.
  */
 import type { ReportInput, ScanReport } from '../../src/model/report.js';
+import { countItems, deriveGateItems } from '../../src/model/gate.js';
 
 const S = '/nix/store/';
 export const ROOT_RUSTC = `${S}x9xbkf8rgbvq1m6n6cfcqd4rhg9c0xnz-rustc-wrapper-1.77.2.drv`;
@@ -136,7 +137,7 @@ export const fixtureInputs = (): ReportInput[] =>
 export const makeReport = (): ScanReport => {
   const inputs = fixtureInputs();
   const count = (c: string): number => inputs.filter((i) => i.class === c).length;
-  return {
+  const r: ScanReport = {
     schemaVersion: 1,
     tool: { name: 'seedaudit', version: '0.1.0' },
     generatedAt: '2024-06-20T12:00:00.000Z',
@@ -155,7 +156,7 @@ export const makeReport = (): ScanReport => {
       seed: count('seed'),
       prebuilt: count('prebuilt'),
       unknown: count('unknown'),
-      notAllowlisted: inputs.filter((i) => (i.binary || i.class === 'unknown') && !i.allowlisted).length,
+      notAllowlisted: 0, // set below from the gate counts, as the scan does
     },
     inputs,
     trustBase: [
@@ -181,8 +182,39 @@ export const makeReport = (): ScanReport => {
       },
     ],
     allowlist: { file: 'allowlist.json', entries: 4 },
-    gate: { failOn: 'prebuilt', passed: false, failures: [RUST_BOOTSTRAP.id, BUSYBOX.id, 'lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld'], baseline: null },
+    coverage: {
+      inspected: true,
+      complete: true,
+      outputs: { total: 2, inspected: 2 },
+      inputs: { total: 7, read: 7 },
+      storePaths: 40,
+      closure: 'nix',
+      gaps: [],
+    },
+    gate: {
+      failOn: 'prebuilt',
+      passed: false,
+      failures: [RUST_BOOTSTRAP.id, BUSYBOX.id, 'lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld'],
+      baseline: null,
+      items: [],
+      counts: countItems([]),
+    },
   };
+  // the gate items as the gate writes them, from the per-input and per-file verdicts above
+  r.gate.items = deriveGateItems(r);
+  r.gate.counts = countItems(r.gate.items);
+  r.summary.notAllowlisted = r.gate.counts.items - r.gate.counts.accepted.allowlist;
+  return r;
+};
+
+/** Recomputes the gate items and counts after a test changed the per-finding verdicts. */
+export const regate = (r: ScanReport): ScanReport => {
+  r.gate.items = deriveGateItems(r);
+  r.gate.counts = countItems(r.gate.items);
+  r.gate.failures = r.gate.items.filter((i) => i.status === 'fail').map((i) => i.ref);
+  r.gate.passed = r.gate.failures.length === 0;
+  r.summary.notAllowlisted = r.gate.counts.items - r.gate.counts.accepted.allowlist;
+  return r;
 };
 
 /** Payloads that break out of HTML text, attributes, script elements and XML. */

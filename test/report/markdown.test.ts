@@ -2,7 +2,7 @@ import t from 'tap';
 import MarkdownIt from 'markdown-it';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { escapeMarkdown, markdownCode } from '../../src/report/escape.js';
-import { HOSTILE, RUST_BOOTSTRAP, makeHostileReport, makeReport } from './fixture.js';
+import { HOSTILE, RUST_BOOTSTRAP, makeHostileReport, makeReport, regate } from './fixture.js';
 
 // GitHub-like settings: raw HTML allowed (GitHub sanitises it, but would keep <img>) and
 // bare URLs turned into links, so escaping is tested against the permissive case.
@@ -16,8 +16,16 @@ const tableRows = (html: string): string[][] =>
 
 t.test('verdict, failing binaries, folded table', async (t) => {
   const text = renderMarkdown(makeReport());
-  const first = text.split('\n')[0] ?? '';
-  t.match(first, /^❌ \*\*seedaudit: gate failed\*\*: 2 inputs and 1 ELF file fail the gate/);
+  const [first, , verdict] = text.split('\n');
+  t.equal(
+    first,
+    'Besides its 2 bootstrap seeds (1 allowlist entry expired, 1 allowlisted; size unknown), this build trusts 2 more binaries: ' +
+      '`rust-1.76.0-x86_64-unknown-linux-gnu.tar.gz` (not allowlisted), `lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld` ' +
+      '(output ELF file, not allowlisted); 1 input could not be classified.',
+    'the headline answers the question first',
+  );
+  t.match(verdict, /^❌ \*\*seedaudit: gate failed\*\*: 3 gate items fail: 2 binary inputs, 1 output ELF file \(fail-on `prebuilt`\)/);
+  t.notMatch(text, /Not everything was inspected/, 'no coverage line when everything was read');
   t.match(text, /\*\*Failing inputs \(2\)\*\*/);
   t.match(text, /<details><summary>All binary inputs \(3\)<\/summary>\n\n\|/);
 
@@ -39,9 +47,10 @@ t.test('passing report', async (t) => {
   const r = makeReport();
   r.inputs = r.inputs.filter((i) => !i.binary);
   r.elf = [];
-  r.gate = { ...r.gate, passed: true, failures: [] };
+  regate(r);
   const text = renderMarkdown(r);
-  t.match(text.split('\n')[0], /^✅ \*\*seedaudit: pass\*\*: no binary fails the gate/);
+  t.equal(text.split('\n')[0], 'This build trusts no binary that was not built from source here; 1 input could not be classified.');
+  t.match(text.split('\n')[2], /^✅ \*\*seedaudit: pass\*\*: no binary fails the gate/);
   t.notMatch(text, /Failing/);
   t.match(text, /No binary inputs\./);
 });
