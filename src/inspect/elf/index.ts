@@ -73,8 +73,12 @@ export async function readElfFacts(path: string): Promise<ElfFacts> {
  */
 const scratch = Buffer.allocUnsafe(HEAD);
 
-/** readElfFacts with synchronous reads: blocks the event loop, but costs less per file. */
-export function readElfFactsSync(path: string): ElfFacts {
+/**
+ * Opens `path`, reads its first bytes into the shared scratch buffer and, when they are an
+ * ELF header of a regular file, hands the descriptor to `body`; errors become facts. The
+ * two synchronous readers below differ only in what they do with an ELF file.
+ */
+function withElfFile(path: string, body: (fd: number, n: number, size: number) => ElfFacts): ElfFacts {
   let fd: number;
   try {
     fd = fs.openSync(path, OPEN_FLAGS);
@@ -86,13 +90,9 @@ export function readElfFactsSync(path: string): ElfFacts {
     const n = readSync(fd, scratch, 0);
     if (!isElf(scratch.subarray(0, n))) return { path, elf: false };
     elf = true;
-    const head = Buffer.from(scratch.subarray(0, n)); // the parser keeps it; scratch is reused
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { path, elf: true, error: 'not a regular file' };
-    return drive(parseElf(path, st.size, head.subarray(0, n)), (offset, length) => {
-      const b = Buffer.allocUnsafe(length);
-      return b.subarray(0, readSync(fd, b, offset));
-    });
+    return body(fd, n, st.size);
   } catch (e) {
     return { path, elf, error: fsError(e) };
   } finally {
@@ -104,6 +104,20 @@ export function readElfFactsSync(path: string): ElfFacts {
   }
 }
 
+/** Parse by ranges: the header from scratch, the rest read where the parser asks. */
+function parseByRanges(path: string, fd: number, n: number, size: number): ElfFacts {
+  const head = Buffer.from(scratch.subarray(0, n)); // the parser keeps it; scratch is reused
+  return drive(parseElf(path, size, head), (offset, length) => {
+    const b = Buffer.allocUnsafe(length);
+    return b.subarray(0, readSync(fd, b, offset));
+  });
+}
+
+/** readElfFacts with synchronous reads: blocks the event loop, but costs less per file. */
+export function readElfFactsSync(path: string): ElfFacts {
+  return withElfFile(path, (fd, n, size) => parseByRanges(path, fd, n, size));
+}
+
 /** Files up to this size are read whole and hashed; larger ones are parsed by ranges only. */
 const HASH_LIMIT = 1 << 30;
 
@@ -113,45 +127,18 @@ const HASH_LIMIT = 1 << 30;
  * ELF files by build-id or by this hash. Non-ELF files cost one read, as in readElfFactsSync.
  */
 export function readElfFactsHashedSync(path: string): ElfFacts {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, OPEN_FLAGS);
-  } catch (e) {
-    return { path, elf: false, error: fsError(e) };
-  }
-  let elf = false;
-  try {
-    const n = readSync(fd, scratch, 0);
-    if (!isElf(scratch.subarray(0, n))) return { path, elf: false };
-    elf = true;
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return { path, elf: true, error: 'not a regular file' };
-    if (st.size > HASH_LIMIT) {
-      const head = Buffer.from(scratch.subarray(0, n));
-      return drive(parseElf(path, st.size, head), (offset, length) => {
-        const b = Buffer.allocUnsafe(length);
-        return b.subarray(0, readSync(fd, b, offset));
-      });
-    }
-    const whole = Buffer.allocUnsafe(st.size);
+  return withElfFile(path, (fd, n, size) => {
+    if (size > HASH_LIMIT) return parseByRanges(path, fd, n, size);
+    const whole = Buffer.allocUnsafe(size);
     let got = 0;
-    while (got < st.size) {
-      const k = fs.readSync(fd, whole, got, st.size - got, got);
+    while (got < size) {
+      const k = fs.readSync(fd, whole, got, size - got, got);
       if (k === 0) break;
       got += k;
     }
     const buf = whole.subarray(0, got);
-    const facts = readElfFactsFromBuffer(buf, path);
-    return { ...facts, sha256: createHash('sha256').update(buf).digest('hex') };
-  } catch (e) {
-    return { path, elf, error: fsError(e) };
-  } finally {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // as in readElfFactsSync
-    }
-  }
+    return { ...readElfFactsFromBuffer(buf, path), sha256: createHash('sha256').update(buf).digest('hex') };
+  });
 }
 
 /** readElfFacts for many files, at most `concurrency` open at once; results in input order. */
