@@ -111,7 +111,7 @@ export function evaluate(rule: CompiledRule, m: RuleMatch, f: InputFacts, re = r
     }
   }
   if (m.consumer) {
-    const hit = consumerFact(rule, m, f, re);
+    const hit = consumerFact(m, f, re);
     if (!hit) return null;
     facts.push(hit);
   }
@@ -140,7 +140,7 @@ export function platformStrength(words: { kind: string }[]): 'target' | 'arch' |
  * over a consumer's scripts last (they dominate the cost), and the evidence text is built
  * only for the consumer that matched.
  */
-function consumerFact(rule: CompiledRule, m: RuleMatch, f: InputFacts, re: CompiledRule['re']): string | null {
+function consumerFact(m: RuleMatch, f: InputFacts, re: CompiledRule['re']): string | null {
   const c = m.consumer!;
   for (const user of f.consumers) {
     const takes = c.takes ? takesAs(user, c.takes) : null;
@@ -174,7 +174,6 @@ function consumerFact(rule: CompiledRule, m: RuleMatch, f: InputFacts, re: Compi
     if (line !== undefined) how.push(`its script runs '${line}'`);
     return `${user.name} takes it${how.length ? ' ' + how.join(', ') : ''}`;
   }
-  void rule;
   return null;
 }
 

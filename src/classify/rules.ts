@@ -77,8 +77,6 @@ export interface Rule {
   match: RuleMatch;
   /** when this matches too (or any of these), the rule does not fire */
   unless?: RuleMatch | RuleMatch[];
-  /** what the rule is for and what it must not match: the fixtures every rule carries */
-  examples?: { match: string[]; noMatch: string[] };
   /** the file the rule came from, for error messages and `--explain` */
   file: string;
 }
@@ -191,7 +189,7 @@ async function schemaValidator(): Promise<Validator> {
 }
 
 /** One line naming the rule and field a schema error is about. */
-export function describeSchemaError(doc: unknown, e: { instancePath: string; message?: string; params?: Record<string, unknown> }): string {
+function describeSchemaError(doc: unknown, e: { instancePath: string; message?: string; params?: Record<string, unknown> }): string {
   const m = /^\/rules\/(\d+)(.*)$/.exec(e.instancePath);
   let where = e.instancePath || '(top level)';
   if (m) {
@@ -203,7 +201,7 @@ export function describeSchemaError(doc: unknown, e: { instancePath: string; mes
 }
 
 /** Validate a parsed rule document against the schema; throws an InputError naming the first problem. */
-export async function validateRuleDoc(doc: unknown, file: string): Promise<void> {
+async function validateRuleDoc(doc: unknown, file: string): Promise<void> {
   const v = await schemaValidator();
   if (!v(doc)) throw new InputError(`rules file ${file}: ${describeSchemaError(doc, v.errors![0])}`);
 }

@@ -70,7 +70,7 @@ export class ConsumerCache {
     const b = this.base(d);
     return {
       drv: b.drv, name: b.name, pname: b.pname, nativeBuildInputs: b.nativeBuildInputs, dontBuild: b.dontBuild,
-      dontConfigure: b.dontConfigure, dontUnpack: b.dontUnpack, customInstall: b.customInstall, scripts: b.scripts, builds: b.builds,
+      customInstall: b.customInstall, scripts: b.scripts, builds: b.builds,
       asSrc: inputPath !== null && b.src.includes(inputPath),
       asPatch: inputPath !== null && b.patches.includes(inputPath),
       inScript: inputPath !== null && b.named.has(inputPath),
@@ -101,7 +101,6 @@ function describeConsumer(d: Derivation, index: GraphIndex): ConsumerBase {
   if (d.args.length) scripts.push(d.args.join(' '));
   const isStdenv = attr(d, 'stdenv') !== undefined;
   const dontBuild = truthy(attr(d, 'dontBuild'));
-  const dontConfigure = truthy(attr(d, 'dontConfigure'));
   const customInstall = isStdenv && attr(d, 'installPhase') !== undefined;
   const builds: string[] = [];
   const tool = nativeBuildInputs.find((n) => BUILD_TOOL.test(n));
@@ -132,8 +131,6 @@ function describeConsumer(d: Derivation, index: GraphIndex): ConsumerBase {
     pname,
     nativeBuildInputs,
     dontBuild,
-    dontConfigure,
-    dontUnpack: truthy(attr(d, 'dontUnpack')),
     customInstall,
     scripts,
     builds,

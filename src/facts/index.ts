@@ -12,7 +12,7 @@ import { ConsumerCache, MAX_CONSUMERS } from './consumer.js';
 import { platformHits } from './platform.js';
 import { urlFacts } from './url.js';
 
-export { collectInputs, urlsOf } from './inputs.js';
+export { collectInputs } from './inputs.js';
 
 /** Variables Nix passes through to fixed-output builders so they can reach the network. */
 const NETWORK_VARS = /\b(https?_proxy|ftp_proxy|all_proxy|no_proxy|NIX_CRATES_INDEX|GIT_PROXY_COMMAND|SOCKS_SERVER)\b/i;
@@ -47,13 +47,13 @@ function builderProducer(d: Derivation | null, index: GraphIndex): InputFacts['b
 }
 
 /** The file names an input goes by: its name and the last path segment of each URL. */
-export function fileNamesOf(name: string, urls: { fileName: string }[]): string[] {
+function fileNamesOf(name: string, urls: { fileName: string }[]): string[] {
   const names = [name];
   for (const u of urls) if (u.fileName && !names.includes(u.fileName)) names.push(u.fileName);
   return names;
 }
 
-export class FactGatherer {
+class FactGatherer {
   private readonly consumers: ConsumerCache;
   private readonly platformDirs = new Map<string, boolean>();
   constructor(private readonly index: GraphIndex) {

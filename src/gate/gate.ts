@@ -70,6 +70,10 @@ export interface GateResult {
 const statusOf = (accepted: GateAcceptance | null, failOn: FailOn): GateItem['status'] =>
   accepted ? accepted.by : failOn === 'never' ? 'report-only' : 'fail';
 
+/** The per-finding gate field of the report, from its item's status. */
+const findingGate = (status: GateItem['status']): 'fail' | 'baseline' | 'pass' =>
+  status === 'fail' ? 'fail' : status === 'baseline' ? 'baseline' : 'pass';
+
 /** One verdict over every finding of a scan. */
 export function runGate(req: GateRequest): GateResult {
   const { failOn } = req;
@@ -99,7 +103,7 @@ export function runGate(req: GateRequest): GateResult {
         status,
         accepted,
       });
-      gate = status === 'fail' ? 'fail' : status === 'baseline' ? 'baseline' : 'pass';
+      gate = findingGate(status);
     }
     return { ...i, allowlisted, allowlist: match, gate };
   });
@@ -108,13 +112,12 @@ export function runGate(req: GateRequest): GateResult {
   const elf: ElfFinding[] = req.elf.map((f) => {
     if (!elfIsItem(f, failOn)) return { ...f, gate: 'pass' };
     const key = elfKey(f);
-    // asked one way at a time, so the report can say which of the two matched
-    const byBuildId = f.buildId ? allowlistMatchElf(req.allowlist, { buildId: f.buildId, sha256: null }, req.today) : null;
-    const bySha = f.sha256 ? allowlistMatchElf(req.allowlist, { buildId: null, sha256: f.sha256 }, req.today) : null;
+    // build-id first, then the file's SHA-256; the match says which one, and an expired
+    // entry is returned only when no live one matches
+    const own = allowlistMatchElf(req.allowlist, { buildId: f.buildId ?? null, sha256: f.sha256 ?? null }, req.today);
     const from = f.fromInput ? byId.get(f.fromInput) : undefined;
     let accepted: GateAcceptance | null = null;
-    if (byBuildId && !byBuildId.expired) accepted = { by: 'allowlist', entry: byBuildId.name, match: 'build-id' };
-    else if (bySha && !bySha.expired) accepted = { by: 'allowlist', entry: bySha.name, match: 'file-sha256' };
+    if (own && !own.expired) accepted = { by: 'allowlist', entry: own.name, match: own.match };
     else if (from?.allowlisted) accepted = { by: 'allowlist', entry: from.allowlist?.name ?? null, match: 'producing-input' };
     else accepted = fromBaseline(key);
     const status = statusOf(accepted, failOn);
@@ -125,7 +128,7 @@ export function runGate(req: GateRequest): GateResult {
           ? `output ELF file made by a toolchain this graph does not build`
           : `output ELF file no derivation of this graph produces (--fail-on unknown)`;
     items.push({ kind: 'output-elf', ref: f.path, name: elfName(f), key, reason, status, accepted });
-    return { ...f, gate: status === 'fail' ? 'fail' : status === 'baseline' ? 'baseline' : 'pass' };
+    return { ...f, gate: findingGate(status) };
   });
 
   // outputs inspection could not read are unknown: they fail under --fail-on unknown

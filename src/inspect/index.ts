@@ -323,6 +323,14 @@ export function makeInspector(opts: InspectOptions): Inspector {
     const storeDir = graph.storeDir;
     // once per scan, not once per ELF file
     const gccVersions = gccVersionsOf(graph);
+    const toolchains = facts.map((f) => toolchainSignals(f, gccVersions, storeDir));
+    // the binary-carrying inputs of a derivation, once per derivation
+    const carriersMemo = new Map<string, ClassifiedInput[]>();
+    const carriersOf = (d: Derivation): ClassifiedInput[] => {
+      let c = carriersMemo.get(d.drvPath);
+      if (!c) carriersMemo.set(d.drvPath, (c = binaryInputsOf(d, byDrv, bySrc)));
+      return c;
+    };
     // Provenance through copies: a file whose own producer takes no binary input but which a
     // foreign toolchain made may have been copied from an upstream output (A unpacks a prebuilt
     // tarball, B copies A's binary). Look for the same file (build-id or SHA-256) in the outputs
@@ -330,8 +338,8 @@ export function makeInspector(opts: InspectOptions): Inspector {
     const candidates = new Map<string, Set<string>>(); // producer drv -> wanted identities
     facts.forEach((fact, k) => {
       const producer = index.producer.get(files[k].storePath);
-      if (!producer || byDrv.has(producer.drvPath) || binaryInputsOf(producer, byDrv, bySrc).length) return;
-      if (!toolchainSignals(fact, gccVersions, storeDir).length) return;
+      if (!producer || byDrv.has(producer.drvPath) || carriersOf(producer).length) return;
+      if (!toolchains[k].length) return;
       const wanted = candidates.get(producer.drvPath) ?? new Set<string>();
       if (fact.buildId) wanted.add(`b:${fact.buildId}`);
       if (fact.sha256) wanted.add(`s:${fact.sha256}`);
@@ -351,6 +359,8 @@ export function makeInspector(opts: InspectOptions): Inspector {
           const d = graph.derivations.get(dp);
           if (!d || byDrv.has(dp)) continue; // fixed outputs are inputs: attributed directly
           next.push(...Object.keys(d.inputDrvs));
+          // a copy whose producer took the binary in from an input beats one that did not
+          const carries = carriersOf(d).length > 0;
           for (const o of Object.values(d.outputs)) {
             if (!o.path || !exists(onDisk(o.path))) continue;
             for await (const f of walk(onDisk(o.path), upBudget)) {
@@ -359,8 +369,6 @@ export function makeInspector(opts: InspectOptions): Inspector {
               for (const [id, how] of [[`b:${up.buildId}`, 'build-id'], [`s:${up.sha256}`, 'SHA-256']] as const) {
                 const key = `${producerDrv}\0${id}`;
                 if (!left.has(id)) continue;
-                // a copy whose producer took the binary in from an input beats one that did not
-                const carries = binaryInputsOf(d, byDrv, bySrc).length > 0;
                 if (!upstreamMatch.has(key) || carries) upstreamMatch.set(key, { drv: d, file: f, storePath: o.path, how });
                 if (carries) left.delete(id);
               }
@@ -379,12 +387,12 @@ export function makeInspector(opts: InspectOptions): Inspector {
       const evidence: Evidence[] = [];
       let provenance: ElfFinding['provenance'];
       let fromInput: string | null = null;
-      const toolchain = toolchainSignals(fact, gccVersions, storeDir);
+      const toolchain = toolchains[k];
       const copied = producer
         ? (fact.buildId ? upstreamMatch.get(`${producer.drvPath}\0b:${fact.buildId}`) : undefined) ??
           (fact.sha256 ? upstreamMatch.get(`${producer.drvPath}\0s:${fact.sha256}`) : undefined)
         : undefined;
-      const upstreamCarriers = copied ? binaryInputsOf(copied.drv, byDrv, bySrc) : [];
+      const upstreamCarriers = copied ? carriersOf(copied.drv) : [];
       if (!producer) {
         provenance = 'unknown-deriver';
         evidence.push({ rule: 'inspect.no-deriver', detail: `no derivation of this graph produces ${storePath}` });
@@ -393,7 +401,7 @@ export function makeInspector(opts: InspectOptions): Inspector {
         fromInput = fod.id;
         evidence.push({ rule: 'inspect.fixed-output', detail: `${storePath} is the fixed output '${fod.name}' (${fod.class}): downloaded, not built here` });
       } else {
-        const carriers = binaryInputsOf(producer, byDrv, bySrc);
+        const carriers = carriersOf(producer);
         if (carriers.length) {
           provenance = 'from-prebuilt';
           fromInput = carriers[0].id;

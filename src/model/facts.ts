@@ -69,10 +69,8 @@ export interface ConsumerFacts {
   inScript: boolean;
   /** names of the nativeBuildInputs derivations (hooks and tools) */
   nativeBuildInputs: string[];
-  /** dontBuild / dontConfigure / dontUnpack set */
+  /** dontBuild is set */
   dontBuild: boolean;
-  dontConfigure: boolean;
-  dontUnpack: boolean;
   /** a stdenv consumer that overrides installPhase */
   customInstall: boolean;
   /** the consumer's own scripts, one string per phase (buildCommand, script, installPhase, …, the builder's arguments) */

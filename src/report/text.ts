@@ -7,6 +7,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl } from './escape.js';
+import { gateItemsOf } from '../model/gate.js';
 import { coverageLine, failingSummary, gateCountsLine, headline } from './headline.js';
 
 export interface TextOptions {
@@ -83,7 +84,7 @@ export function renderText(r: ScanReport, opts: TextOptions): string {
     for (const i of r.inputs) lines.push(`  ${i.class.padEnd(8)} ${i.kind.padEnd(12)} ${clean(i.name)}  ${c.dim(i.evidence[0]?.rule ?? '')}`);
   }
 
-  const uninspected = r.gate.items?.filter((g) => g.kind === 'uninspected') ?? [];
+  const uninspected = gateItemsOf(r).items.filter((g) => g.kind === 'uninspected');
   if (uninspected.length) {
     lines.push('');
     lines.push(c.bold(`Uninspected outputs (${uninspected.length})`) + c.dim(' — count as unknown under --fail-on unknown'));

@@ -41,6 +41,20 @@ const evidenceOf = (t: Test, input: Input | undefined, rule: string): { rule: st
   return e;
 };
 
+/**
+ * What a reviewer checks of an input whose bytes hold compiled code: prebuilt, decided by the
+ * contents rule, the evidence naming what was found, and the gate failing on it (`ref` is the
+ * id the gate lists: the .drv of a download, the store path of an input source).
+ */
+function failsByContents(t: Test, rep: Report, input: Input | undefined, found: RegExp, ref: string | null | undefined): void {
+  t.equal(input?.class, 'prebuilt', 'prebuilt by its bytes, whatever its name');
+  t.equal(input?.evidence[0]?.rule, 'prebuilt.contents-executable', 'the contents rule decides');
+  const e = evidenceOf(t, input, 'prebuilt.contents-executable');
+  t.match(e?.detail ?? '', found, `says what it found: ${e?.detail}`);
+  t.equal(input?.gate, 'fail');
+  t.ok(rep.gate.failures.includes(ref ?? '(none)'), `${input?.name} is among the failures: ${rep.gate.failures}`);
+}
+
 /** Run nix-build (or nix-instantiate); returns the last line of stdout (the output or .drv path). */
 async function nix(cmd: 'nix-build' | 'nix-instantiate', argv: string[]): Promise<string> {
   const all = cmd === 'nix-build' ? [...argv, ...buildOptions()] : argv;
@@ -87,12 +101,7 @@ t.test('fail closed: bytes decide, network fetchers are unknown (real Nix)', { s
     t.equal(tarball?.name, 'sneaky-1.0.tar.gz', 'fetched under the innocent name');
     t.same(tarball?.urls, [url], 'from the innocent URL');
     t.equal(tarball?.hash, tb.sri);
-    t.equal(tarball?.class, 'prebuilt', 'prebuilt whatever it is called');
-    t.equal(tarball?.evidence[0]?.rule, 'prebuilt.contents-executable', 'the contents rule decides');
-    const e = evidenceOf(t, tarball, 'prebuilt.contents-executable');
-    t.match(e?.detail ?? '', /(sneaky|mytool)-1\.0\/bin\/tool: ELF executable/, `names the member: ${e?.detail}`);
-    t.equal(tarball?.gate, 'fail');
-    t.ok(rep.gate.failures.includes(tarball?.drv ?? '(none)'), `the tarball is among the failures: ${rep.gate.failures}`);
+    failsByContents(t, rep, tarball, /(sneaky|mytool)-1\.0\/bin\/tool: ELF executable/, tarball?.drv);
   });
 
   t.test('an ELF file added by a path literal (tool = ./tool;) is prebuilt by its contents', async (t) => {
@@ -115,12 +124,7 @@ t.test('fail closed: bytes decide, network fetchers are unknown (real Nix)', { s
     const src = rep.inputs.find((i) => i.kind === 'input-src' && i.name === 'tool');
     t.ok(src, `an input-src named tool among ${rep.inputs.map((i) => `${i.kind}:${i.name}`)}`);
     t.match(src?.path ?? '', /^\/nix\/store\/[a-z0-9]{32}-tool$/);
-    t.equal(src?.class, 'prebuilt', 'an ELF file is prebuilt, even with no URL and no platform in its name');
-    t.equal(src?.evidence[0]?.rule, 'prebuilt.contents-executable', 'the contents rule decides');
-    const e = evidenceOf(t, src, 'prebuilt.contents-executable');
-    t.match(e?.detail ?? '', /ELF executable/, `says what it found: ${e?.detail}`);
-    t.equal(src?.gate, 'fail');
-    t.ok(rep.gate.failures.includes(src?.path ?? '(none)'), `the input-src is among the failures: ${rep.gate.failures}`);
+    failsByContents(t, rep, src, /tool: ELF executable/, src?.path);
   });
 
   t.test('a "source" tarball with an object file in its test data (xz-utils shape) is prebuilt', { skip: noGcc() ?? false }, async (t) => {
@@ -151,12 +155,7 @@ t.test('fail closed: bytes decide, network fetchers are unknown (real Nix)', { s
     t.has(rep.gate, { failOn: 'prebuilt', passed: false });
     const src = rep.inputs.find((i) => i.kind === 'fixed-output' && i.name === 'hello-2.0.tar.gz');
     t.ok(src, `an input named hello-2.0.tar.gz among ${rep.inputs.map((i) => `${i.kind}:${i.name}`)}`);
-    t.equal(src?.class, 'prebuilt', 'one object file among sources makes it prebuilt');
-    t.equal(src?.evidence[0]?.rule, 'prebuilt.contents-executable', 'the contents rule decides');
-    const e = evidenceOf(t, src, 'prebuilt.contents-executable');
-    t.match(e?.detail ?? '', /hello-2\.0\/tests\/files\/bad\.o: ELF relocatable object/, `names the member and its kind: ${e?.detail}`);
-    t.equal(src?.gate, 'fail');
-    t.ok(rep.gate.failures.includes(src?.drv ?? '(none)'), `the tarball is among the failures: ${rep.gate.failures}`);
+    failsByContents(t, rep, src, /hello-2\.0\/tests\/files\/bad\.o: ELF relocatable object/, src?.drv);
   });
 
   t.test('a fixed-output derivation with no URL that can reach the network is unknown, never source', async (t) => {
