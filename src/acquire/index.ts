@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import type { DerivationGraph } from '../model/graph.js';
 import { parseNixJson, DEFAULT_STORE_DIR } from '../graph/nix-json.js';
 import { readJsonDump } from './json-file.js';
+import { checkGraph } from '../graph/validate.js';
 
 export interface AcquireRequest {
   fromJson?: string;
@@ -34,7 +35,14 @@ const readable = (p: string) =>
     () => false,
   );
 
+/** Read the graph, then check it is whole: complete, acyclic, every derivation with an output. */
 export async function acquireGraph(req: AcquireRequest): Promise<DerivationGraph> {
+  const graph = await readGraph(req);
+  checkGraph(graph, graph.source.kind === 'nix-json' ? graph.source.detail : graph.source.kind === 'aterm' ? 'derivation graph' : 'nix');
+  return graph;
+}
+
+async function readGraph(req: AcquireRequest): Promise<DerivationGraph> {
   const storeDir = (req.storeDir ?? DEFAULT_STORE_DIR).replace(/\/+$/, '');
   if (req.fromJson) return readJsonDump(req.fromJson, { storeDir });
   // the .drv reader and the nix runner are loaded only when a TARGET needs them
