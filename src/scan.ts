@@ -18,6 +18,7 @@ import { isBinaryClass, runGate, type GateInputIn } from './gate/gate.js';
 import type { Coverage, FailOn, ScanReport } from './model/report.js';
 import type { ElfObservation } from './inspect/index.js';
 import { VERSION } from './version.js';
+import { shippedRegistry } from './gate/registry.js';
 
 export interface ScanOptions {
   rules: CompiledRule[];
@@ -51,6 +52,14 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
   const sizes = opts.inspect ? await opts.inspect.sizes(binaryPaths) : new Map<string, number>();
   const coverage = opts.inspect ? opts.inspect.coverage() : notInspected(graph, raw);
 
+  // a seed's size: measured in the store when the path is there, else as the seed registry records it
+  const sizeOf = (c: ClassifiedInput): { size: number | null; sizeFrom: 'store' | 'registry' | null } => {
+    if (!isBinaryClass(c.class)) return { size: null, sizeFrom: null };
+    const measured = c.path ? sizes.get(c.path) : undefined;
+    if (measured !== undefined) return { size: measured, sizeFrom: 'store' };
+    const known = c.hash ? shippedRegistry().byHash.get(c.hash)?.size : undefined;
+    return known !== undefined ? { size: known, sizeFrom: 'registry' } : { size: null, sizeFrom: null };
+  };
   const partial: GateInputIn[] = classified.map((c) => {
     const place = placement.get(c.id)!;
     return {
@@ -67,7 +76,7 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
       evidence: c.evidence,
       via: place.via,
       roots: place.roots,
-      size: isBinaryClass(c.class) && c.path ? (sizes.get(c.path) ?? null) : null,
+      ...sizeOf(c),
     };
   });
   // binaries first, then by class and name: the order a reviewer reads in
@@ -108,11 +117,15 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
     inputs,
     trustBase: graph.roots.map((root) => {
       const mine = inputs.filter((i) => i.roots.includes(root));
+      const seeds = mine.filter((i) => i.class === 'seed');
+      const sized = seeds.filter((i) => typeof i.size === 'number');
       return {
         root,
         name: graph.derivations.get(root)?.name ?? root,
-        seeds: mine.filter((i) => i.class === 'seed').map((i) => i.id),
+        seeds: seeds.map((i) => i.id),
         prebuilt: mine.filter((i) => i.class === 'prebuilt').map((i) => i.id),
+        seedBytes: sized.length ? sized.reduce((a, i) => a + (i.size as number), 0) : null,
+        seedsOfUnknownSize: seeds.length - sized.length,
       };
     }),
     elf,

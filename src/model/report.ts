@@ -58,6 +58,8 @@ export interface ReportInput {
    * it is in the store and the input is a binary; null when unknown. Absent in older reports.
    */
   size?: number | null;
+  /** where `size` comes from: measured in the store, or the seed registry's record of the seed (absent in older reports) */
+  sizeFrom?: 'store' | 'registry' | null;
 }
 
 export interface TrustBase {
@@ -67,6 +69,10 @@ export interface TrustBase {
   seeds: string[];
   /** ids of the prebuilt inputs in this root's closure */
   prebuilt: string[];
+  /** bytes of this root's seeds whose size is known (store or seed registry); null when none is (absent in older reports) */
+  seedBytes?: number | null;
+  /** seeds of this root whose size is not known */
+  seedsOfUnknownSize?: number;
 }
 
 /** ELF facts of one file (issue 5); `seedaudit elf --format json` prints an array of these. */

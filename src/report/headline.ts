@@ -36,11 +36,18 @@ const standings = (list: string[]): string => {
   return [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
 };
 
-const seedSize = (seeds: ReportInput[]): string => {
+/**
+ * The seeds' bytes: measured in the store, or (when the store does not have a seed) as the seed
+ * registry records it, which the sentence says: "229 bytes, size from the seed registry".
+ */
+export const seedSize = (seeds: ReportInput[]): string => {
   const known = seeds.filter((s) => typeof s.size === 'number');
   if (known.length === 0) return 'size unknown';
   const total = known.reduce((a, s) => a + (s.size as number), 0);
-  return known.length === seeds.length ? bytes(total) : `at least ${bytes(total)}, ${seeds.length - known.length} size unknown`;
+  const registry = known.filter((s) => s.sizeFrom === 'registry').length;
+  const from =
+    registry === 0 ? '' : registry === known.length ? `, ${known.length === 1 ? 'size' : 'sizes'} from the seed registry` : `, ${registry} of the sizes from the seed registry`;
+  return known.length === seeds.length ? `${bytes(total)}${from}` : `at least ${bytes(total)}${from}, ${seeds.length - known.length} size unknown`;
 };
 
 const MAX_NAMED = 5;
