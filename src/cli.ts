@@ -6,8 +6,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InputError, EXIT } from './errors.js';
-import { processIo, type Command, type Io } from './io.js';
+import { flushStdout, processIo, type Command, type Io } from './io.js';
 import { VERSION } from './version.js';
+import { escapeControl } from './report/escape.js';
 
 const USAGE = `seedaudit ${VERSION}: find the binaries a Nix build trusts that were not built from source
 
@@ -63,15 +64,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     const load = COMMANDS[cmd];
     if (!load) throw new InputError(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; see seedaudit --help)`);
-    return await (await load())(rest, io);
+    const code = await (await load())(rest, io);
+    // a report that did not reach stdout is no verdict: exit 2, never the gate's 0 or 1
+    await flushStdout(io);
+    return code;
   } catch (e) {
+    // Messages quote paths, names and bytes from the input: no control character, ANSI
+    // escape or bidi override reaches the terminal, and the message stays one line.
     if (e instanceof InputError) {
-      io.stderr(`seedaudit: ${e.message.split('\n')[0]}\n`);
+      io.stderr(`seedaudit: ${escapeControl(e.message.split('\n')[0])}\n`);
       return EXIT.inputError;
     }
     // A bug: still one line and exit 2, so a CI gate never passes on a crash.
     const err = e as Error;
-    io.stderr(`seedaudit: internal error: ${err?.message ?? String(e)} (please report; set SEEDAUDIT_DEBUG=1 for a trace)\n`);
+    io.stderr(`seedaudit: internal error: ${escapeControl(String(err?.message ?? e).split('\n')[0])} (please report; set SEEDAUDIT_DEBUG=1 for a trace)\n`);
     if (io.env.SEEDAUDIT_DEBUG) io.stderr(`${err?.stack ?? ''}\n`);
     return EXIT.inputError;
   }

@@ -2,10 +2,11 @@
  * `seedaudit scan`: acquire the graph, run the pipeline, write the reports, exit with the
  * gate's verdict (0 pass, 1 gate failed, 2 input error).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ioReason } from '../files.js';
 import path from 'node:path';
 import { InputError, EXIT } from '../errors.js';
-import type { Command, Io } from '../io.js';
+import { flushStdout, type Command, type Io } from '../io.js';
 import { acquireGraph, type AcquireRequest } from '../acquire/index.js';
 import { loadRules } from '../classify/rules.js';
 import { loadAllowlist, resolveAllowlistPath, todayUtc, isDate } from '../gate/allowlist.js';
@@ -95,25 +96,49 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   progress?.('');
   if (progress) io.stderr('\r\x1b[2K');
 
-  const color = io.isTTY && !io.env.NO_COLOR && !output;
-  const write = async (fmt: Format, target: string | undefined) => {
-    const text = await renderReport(fmt, report, {
-      color: target ? false : color,
+  const toStdout = (target: string | undefined) => target === undefined || target === '-';
+  const color = io.isTTY && !io.env.NO_COLOR && toStdout(output);
+  const render = (fmt: Format, target: string | undefined) =>
+    renderReport(fmt, report, {
+      color: toStdout(target) ? color : false,
       verbose: p.flags.has('verbose'),
       rules: rules.map((r) => ({ id: r.id, description: r.description })),
     });
-    if (target) {
-      try {
-        writeFileSync(path.resolve(io.cwd, target), text);
-      } catch (e) {
-        throw new InputError(`cannot write ${target}: ${(e as Error).message}`);
+  const outputs: { format: Format; target: string | undefined }[] = reports.map((r) => ({ format: r.format, target: r.file }));
+  // with --report alone, stdout still gets the text summary unless --quiet
+  if (!p.flags.has('quiet') || output) outputs.push({ format, target: output });
+  const rendered = [];
+  for (const o of outputs) rendered.push({ ...o, text: await render(o.format, o.target) });
+  // Every file is written whole under a temporary name first and renamed into place only
+  // once stdout, too, was written: a run that ends in exit 2 (a full disk, a closed pipe)
+  // leaves no report behind, and a kill mid-write never leaves a truncated one.
+  const staged: { tmp: string; file: string; target: string }[] = [];
+  try {
+    for (const r of rendered) {
+      if (toStdout(r.target)) {
+        io.stdout(r.text);
+        continue;
       }
-    } else io.stdout(text);
-  };
-  for (const r of reports) await write(r.format, r.file);
-  if (!p.flags.has('quiet') || output) {
-    // with --report alone, stdout still gets the text summary unless --quiet
-    await write(format, output);
+      const file = path.resolve(io.cwd, r.target!);
+      const tmp = path.join(path.dirname(file), `.${path.basename(file)}.seedaudit-${process.pid}-${staged.length}.tmp`);
+      staged.push({ tmp, file, target: r.target! });
+      try {
+        writeFileSync(tmp, r.text, { flag: 'wx' });
+      } catch (e) {
+        throw new InputError(`cannot write ${r.target}: ${ioReason(e)}`);
+      }
+    }
+    await flushStdout(io);
+    for (const s of staged) {
+      try {
+        renameSync(s.tmp, s.file);
+      } catch (e) {
+        throw new InputError(`cannot write ${s.target}: ${ioReason(e)}`);
+      }
+    }
+  } catch (e) {
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    throw e;
   }
   return report.gate.passed ? EXIT.pass : EXIT.gateFailed;
 };

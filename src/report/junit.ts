@@ -22,7 +22,7 @@ import type { GateItem } from '../model/report.js';
 import { gateCountPairs } from './headline.js';
 
 /** attribute values are single-line: XML parsers fold raw newlines in attributes to spaces */
-const attr = (s: string): string => escapeControl(s);
+const attr = (s: string): string => xmlSafe(escapeControl(s));
 const text = (s: string): string => xmlSafe(s);
 
 interface Case {
