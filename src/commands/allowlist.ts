@@ -13,7 +13,8 @@ import {
 } from '../gate/allowlist.js';
 import type { ReportInput, ScanReport } from '../model/report.js';
 import { loadReport } from '../report/load.js';
-import { parseArgs, one, many } from './args.js';
+import { helpText, parseArgs, one, many } from './args.js';
+import { ALLOWLIST, ALLOWLIST_ADD, ALLOWLIST_CHECK } from './specs.js';
 
 export interface Problem {
   level: 'error' | 'warning';
@@ -120,12 +121,18 @@ function pick(report: ScanReport, name: string, file: string): Pick {
 
 const EMPTY = '{\n  "version": 1,\n  "seeds": []\n}\n';
 
-const USAGE = 'allowlist: use `seedaudit allowlist check [--allowlist FILE] [--report REPORT.json]...` or `seedaudit allowlist add --from-report REPORT.json NAME --reason "..." [--expires YYYY-MM-DD] [--allowlist FILE]`';
-
 export const allowlistCommand: Command = async (argv: string[], io: Io) => {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h') {
+    io.stdout(helpText(ALLOWLIST));
+    return EXIT.pass;
+  }
   if (sub === 'check') {
-    const p = parseArgs(rest, { allowlist: { arity: 1 }, report: { arity: 1, repeat: true }, today: { arity: 1 } }, 'allowlist check');
+    const p = parseArgs(rest, ALLOWLIST_CHECK);
+    if (p.flags.has('help')) {
+      io.stdout(helpText(ALLOWLIST_CHECK));
+      return EXIT.pass;
+    }
     if (p.positionals.length) throw new InputError(`allowlist check: unexpected argument '${p.positionals[0]}'`);
     const file = resolveAllowlistPath(one(p, 'allowlist'), io.cwd, existsSync);
     const today = one(p, 'today') ?? todayUtc();
@@ -141,11 +148,11 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     return errors ? EXIT.gateFailed : EXIT.pass;
   }
   if (sub === 'add') {
-    const p = parseArgs(
-      rest,
-      { 'from-report': { arity: 1 }, reason: { arity: 1 }, expires: { arity: 1 }, allowlist: { arity: 1 } },
-      'allowlist add',
-    );
+    const p = parseArgs(rest, ALLOWLIST_ADD);
+    if (p.flags.has('help')) {
+      io.stdout(helpText(ALLOWLIST_ADD));
+      return EXIT.pass;
+    }
     const reportFile = one(p, 'from-report');
     const reason = one(p, 'reason')?.trim();
     const expires = one(p, 'expires');
@@ -183,5 +190,9 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     io.stdout(`added '${chosen.name}' (${chosen.key}) to ${file}\n`);
     return EXIT.pass;
   }
-  throw new InputError(USAGE);
+  throw new InputError(
+    sub === undefined
+      ? "allowlist: give a command: check or add (see seedaudit allowlist --help)"
+      : `allowlist: unknown command '${sub}' (commands: check, add; see seedaudit allowlist --help)`,
+  );
 };
