@@ -44,9 +44,17 @@ const isFileHash = (i: ReportInput): boolean => i.hashMode === 'flat';
 const allowlistState = (i: ReportInput): string =>
   i.allowlisted ? 'allowlisted' : i.allowlist?.expired ? 'expired' : i.binary || i.class === 'unknown' ? 'not-allowlisted' : 'n/a';
 
+/**
+ * URLs a consumer can fetch: `mirror://gnu/…` and other Nix-internal schemes are not IRIs with a
+ * registered scheme (the 1.6 schema's iri-reference) and resolve only inside Nix; they are kept
+ * as `nix:url` properties.
+ */
+export const isDownloadUrl = (u: string): boolean => /^(https?|ftps?|file):\/\/[^\s]+$/i.test(u);
+
 const purlOf = (i: ReportInput, hex: [string, string] | null): string | undefined => {
   const qualifiers: Record<string, string> = {};
-  if (i.urls[0]) qualifiers.download_url = i.urls[0];
+  const url = i.urls.find(isDownloadUrl);
+  if (url) qualifiers.download_url = url;
   if (hex && isFileHash(i)) qualifiers.checksum = `${hex[0]}:${hex[1]}`;
   if (i.kind === 'builder') return undefined;
   return new PackageURL('generic', undefined, i.name, undefined, Object.keys(qualifiers).length ? qualifiers : undefined, undefined).toString();
@@ -68,6 +76,7 @@ const inputComponent = (i: ReportInput): Models.Component => {
     ...(i.evidence[0] ? [prop('seedaudit:rule', i.evidence[0].rule)] : []),
     ...i.evidence.map((e) => prop('seedaudit:evidence', `${e.rule}: ${e.detail}`)),
     ...(i.via.length ? [prop('seedaudit:via', i.via.join(' -> '))] : []),
+    ...i.urls.map((u) => prop('nix:url', u)),
     ...(i.drv ? [prop('nix:drv', i.drv)] : []),
     ...(i.path ? [prop('nix:storePath', i.path)] : []),
     ...(i.hashMode ? [prop('nix:hashMode', i.hashMode)] : []),
@@ -79,16 +88,19 @@ const inputComponent = (i: ReportInput): Models.Component => {
     purl: purlOf(i, hex),
     hashes,
     externalReferences: new Models.ExternalReferenceRepository(
-      i.urls.filter((u) => /^[a-z][a-z0-9+.-]*:/i.test(u)).map((u) => new Models.ExternalReference(u, Enums.ExternalReferenceType.Distribution)),
+      i.urls.filter(isDownloadUrl).map((u) => new Models.ExternalReference(u, Enums.ExternalReferenceType.Distribution)),
     ),
     properties: new Models.PropertyRepository(props),
   });
 };
 
+/** A root's bom-ref: its .drv, unless the root is itself an input (a fixed output scanned as a root). */
+export const rootRef = (r: ReportRoot, report: ScanReport): string => (report.inputs.some((i) => i.id === r.drv) ? `${r.drv}#root` : r.drv);
+
 const rootComponent = (r: ReportRoot, report: ScanReport): Models.Component => {
   const check = report.provenance?.checks.find((c) => c.drv === r.drv);
   return new Models.Component(Enums.ComponentType.Application, r.name, {
-    bomRef: r.drv,
+    bomRef: rootRef(r, report),
     properties: new Models.PropertyRepository([
       prop('nix:drv', r.drv),
       ...(r.attr ? [prop('nix:attr', r.attr)] : []),
