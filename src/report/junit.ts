@@ -81,7 +81,8 @@ const inputCase = (i: ReportInput, report: ScanReport): Case => {
 
 const elfCase = (f: ElfFinding, byId: Map<string, ReportInput>, item: GateItem | undefined): Case => {
   // f.path is the file's full path (inside f.storePath): named as `<output name>/<path inside it>`
-  const c: Case = { '@_name': attr(elfName(f)), '@_classname': `seedaudit.elf.${attr(f.provenance)}`, '@_time': '0' };
+  const full = f.path.startsWith('/') ? f.path : `${f.storePath}/${f.path}`;
+  const c: Case = { '@_name': attr(elfName({ path: full, storePath: f.storePath })), '@_classname': `seedaudit.elf.${attr(f.provenance)}`, '@_time': '0' };
   const from = f.fromInput ? byId.get(f.fromInput) : undefined;
   const body = text(
     [

@@ -2,9 +2,11 @@
  * SARIF 2.1.0, for code-scanning dashboards (GitHub code scanning, Azure DevOps, IDE viewers).
  *
  * Rules are the classification rules that appear in the evidence; results are what fails
- * the gate (inputs and ELF files). A derivation is not a line of source, so each result
- * carries a logical location (the .drv path) and, for viewers that insist on an artifact,
- * a `file:` URI of the same path. `partialFingerprints` are built from what stays the same
+ * the gate (inputs, ELF files, uninspected outputs, gated provenance disagreements) plus the
+ * provenance disagreements that are not gated, as warnings. Code-scanning UIs want a file of
+ * the repository: a result is placed on its root's expression (meta.position, else where -A ATTR
+ * is defined) relative to %SRCROOT% (--sarif-root), else on a fallback file of the repository;
+ * the store paths (.drv, input, ELF file) are logical locations, never artifact URIs. `partialFingerprints` are built from what stays the same
  * across rebuilds (kind, name, hash; not the store hash, which changes whenever any
  * dependency does), so a dashboard tracks one alert per binary over time instead of
  * opening a new one on every nixpkgs bump.
@@ -164,6 +166,7 @@ export const renderSarif = (report: ScanReport, opts: SarifOptions = {}): string
   const elfResult = (f: ElfFinding) => {
     const ruleId = ruleOf(f.evidence, `elf.${f.provenance}`);
     const from = f.fromInput ? report.inputs.find((i) => i.id === f.fromInput) : undefined;
+    const full = f.path.startsWith('/') ? f.path : `${f.storePath}/${f.path}`;
     return {
       ruleId,
       ruleIndex: index.get(ruleId),
@@ -174,7 +177,7 @@ export const renderSarif = (report: ScanReport, opts: SarifOptions = {}): string
           `ELF file ${f.path} in ${f.storePath} is ${f.provenance}` +
           `${from ? ` (from ${from.class} input ${from.name})` : ''}. Evidence: ${evidenceText(f.evidence)}.`,
       },
-      locations: [location(placeOf([f.producedBy.drv, ...(from?.roots ?? [])]), elfName(f), f.path)],
+      locations: [location(placeOf([f.producedBy.drv, ...(from?.roots ?? [])]), elfName({ path: full, storePath: f.storePath }), full)],
       partialFingerprints: { 'seedaudit/elf/v1': fingerprint(f.producedBy.name ?? '', f.path, f.provenance) },
       properties: { provenance: f.provenance, producedBy: f.producedBy, fromInput: f.fromInput, machine: f.machine ?? null },
     };
