@@ -99,8 +99,11 @@ export async function evaluateMeta(nix: NixInfo, source: NixSource, attrs: strin
   const { tail } = await sourceArgv(nix, source, args);
   const top0 = 'expr' in source ? `(\n${source.expr}\n)` : `import ${/^<[^>]+>$/.test(source.file) ? source.file : nixString((await sourceArgv(nix, source, [])).head[0]!)}`;
   const paths = attrs.map((a) => `{ attr = ${nixString(a)}; path = [ ${splitAttrPath(a).map(nixString).join(' ')} ]; }`);
-  const expr = `{ ... }@args:
+  // nix-instantiate --eval calls the top-level function only when it has arguments to give:
+  // one of ours is always passed (and removed before the user's function sees them)
+  const expr = `{ ... }@args0:
 let
+  args = builtins.removeAttrs args0 [ "__seedauditMeta" ];
   top0 = ${top0};
   fa = builtins.functionArgs top0;
   top = if builtins.isFunction top0 then top0 (if fa == {} then args else builtins.intersectAttrs fa args) else top0;
@@ -111,7 +114,7 @@ in
   else if isDrv top then [ (describe top null [] top) ]
   else map (n: describe top n [ n ] top.\${n}) (builtins.filter (n: (builtins.tryEval (isDrv top.\${n})).value) (builtins.attrNames top))
 `;
-  const argv = ['nix-instantiate', '--eval', '--strict', '--json', '--expr', expr, ...tail];
+  const argv = ['nix-instantiate', '--eval', '--strict', '--json', '--expr', expr, ...tail, '--arg', '__seedauditMeta', 'true'];
   const command = 'nix-instantiate --eval --strict --json (meta.position, meta.sourceProvenance)';
   return runMeta(nix, argv, command);
 }
