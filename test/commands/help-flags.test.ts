@@ -17,8 +17,15 @@ import { corpusDir, repoRoot } from '../helpers.js';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const tmp = mkdtempSync(path.join(tmpdir(), 'seedaudit-help-'));
+/** The environment without colour settings (Node 22 warns on stderr when both are set), plus `env`. */
+const envWith = (env: Record<string, string>): NodeJS.ProcessEnv => {
+  const e: NodeJS.ProcessEnv = { ...process.env };
+  delete e.NO_COLOR;
+  delete e.FORCE_COLOR;
+  return { ...e, ...env };
+};
 const run = (args: string[], env: Record<string, string> = {}, cwd = tmp) => {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, env: envWith(env), encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const stdenv = path.join(corpusDir, 'nixpkgs-2024', 'stdenv.json.gz');
@@ -102,14 +109,8 @@ t.test('--color auto|always|never, NO_COLOR and FORCE_COLOR', async (t) => {
   t.equal(resolveColor('always', { isTTY: false, env: { NO_COLOR: '1' } }), true, '--color always wins');
   // through the CLI (stdout is a pipe here)
   const esc = /\x1b\[/;
-  const env = (e: Record<string, string>) => ({ NO_COLOR: '', FORCE_COLOR: '', ...e });
-  const scan = (args: string[], e: Record<string, string>) => spawnSync(process.execPath, [cli, 'scan', '--from-json', stdenv, ...args], { env: { ...process.env, ...env(e) }, encoding: 'utf8' }).stdout;
-  const noForce = (e: Record<string, string>) => {
-    const x = { ...process.env, ...env(e) };
-    delete x.FORCE_COLOR;
-    return spawnSync(process.execPath, [cli, 'scan', '--from-json', stdenv], { env: x, encoding: 'utf8' }).stdout;
-  };
-  t.notMatch(noForce({}), esc, 'a pipe: no colour');
+  const scan = (args: string[], e: Record<string, string>) => spawnSync(process.execPath, [cli, 'scan', '--from-json', stdenv, ...args], { env: envWith(e), encoding: 'utf8' }).stdout;
+  t.notMatch(scan([], {}), esc, 'a pipe: no colour');
   t.match(scan(['--color=always'], { NO_COLOR: '1' }), esc, '--color=always');
   t.match(scan([], { FORCE_COLOR: '1' }), esc, 'FORCE_COLOR=1');
   t.notMatch(scan(['--color', 'never'], { FORCE_COLOR: '1' }), esc, '--color never');
