@@ -16,7 +16,8 @@ import type { ReportInput, ScanReport } from '../model/report.js';
 import { loadReport } from '../report/load.js';
 import { allowlistEntryFor, citation, selectEntries, shippedRegistry, type SeedEntry } from '../gate/registry.js';
 import { readNixpkgsSeeds } from '../gate/nixpkgs-files.js';
-import { parseArgs, one, many } from './args.js';
+import { helpText, parseArgs, one, many } from './args.js';
+import { ALLOWLIST, ALLOWLIST_ADD, ALLOWLIST_CHECK, ALLOWLIST_IMPORT } from './specs.js';
 
 export interface Problem {
   level: 'error' | 'warning';
@@ -123,8 +124,6 @@ function pick(report: ScanReport, name: string, file: string): Pick {
 
 const EMPTY = '{\n  "version": 1,\n  "seeds": []\n}\n';
 
-const USAGE = 'allowlist: use `seedaudit allowlist check [--allowlist FILE] [--report REPORT.json]...`, `seedaudit allowlist add --from-report REPORT.json NAME --reason "..." [--expires YYYY-MM-DD] [--allowlist FILE]` or `seedaudit allowlist import (--system SYSTEM | --target TARGET | --all | --nixpkgs PATH)... [--project nixpkgs,stage0,guix,...] [--include-superseded] [--expires YYYY-MM-DD] [--allowlist FILE]`';
-
 /** The file `add` and `import` write: never the shipped allowlist; created (with a note) when missing. */
 function writableAllowlist(explicit: string | undefined, io: Io, command: string): { file: string; text: string; created: boolean } {
   const file = allowlistTarget(explicit, io.cwd);
@@ -202,8 +201,16 @@ function importEntries(p: ReturnType<typeof parseArgs>, io: Io): { entries: Reco
 
 export const allowlistCommand: Command = async (argv: string[], io: Io) => {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h') {
+    io.stdout(helpText(ALLOWLIST));
+    return EXIT.pass;
+  }
   if (sub === 'check') {
-    const p = parseArgs(rest, { allowlist: { arity: 1 }, report: { arity: 1, repeat: true }, today: { arity: 1 } }, 'allowlist check');
+    const p = parseArgs(rest, ALLOWLIST_CHECK);
+    if (p.flags.has('help')) {
+      io.stdout(helpText(ALLOWLIST_CHECK));
+      return EXIT.pass;
+    }
     if (p.positionals.length) throw new InputError(`allowlist check: unexpected argument '${p.positionals[0]}'`);
     const file = resolveAllowlistPath(one(p, 'allowlist'), io.cwd, existsSync);
     const today = one(p, 'today') ?? todayUtc();
@@ -219,11 +226,11 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     return errors ? EXIT.gateFailed : EXIT.pass;
   }
   if (sub === 'add') {
-    const p = parseArgs(
-      rest,
-      { 'from-report': { arity: 1 }, reason: { arity: 1 }, expires: { arity: 1 }, allowlist: { arity: 1 } },
-      'allowlist add',
-    );
+    const p = parseArgs(rest, ALLOWLIST_ADD);
+    if (p.flags.has('help')) {
+      io.stdout(helpText(ALLOWLIST_ADD));
+      return EXIT.pass;
+    }
     const reportFile = one(p, 'from-report');
     const reason = one(p, 'reason')?.trim();
     const expires = one(p, 'expires');
@@ -249,14 +256,11 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     return EXIT.pass;
   }
   if (sub === 'import') {
-    const p = parseArgs(
-      rest,
-      {
-        system: { arity: 1, repeat: true }, target: { arity: 1, repeat: true }, all: { arity: 0 }, nixpkgs: { arity: 1 },
-        'include-superseded': { arity: 0 }, project: { arity: 1, repeat: true }, expires: { arity: 1 }, allowlist: { arity: 1 },
-      },
-      'allowlist import',
-    );
+    const p = parseArgs(rest, ALLOWLIST_IMPORT);
+    if (p.flags.has('help')) {
+      io.stdout(helpText(ALLOWLIST_IMPORT));
+      return EXIT.pass;
+    }
     if (p.positionals.length) throw new InputError(`allowlist import: unexpected argument '${p.positionals[0]}'`);
     const expires = one(p, 'expires');
     if (expires !== undefined && !isDate(expires)) throw new InputError('allowlist import: --expires must be a date YYYY-MM-DD');
@@ -278,5 +282,9 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     io.stdout(`imported ${added} ${added === 1 ? 'entry' : 'entries'} into ${file} (${from}${skipped ? `; ${skipped} already there` : ''})\n`);
     return EXIT.pass;
   }
-  throw new InputError(USAGE);
+  throw new InputError(
+    sub === undefined
+      ? 'allowlist: give a command: check, add or import (see seedaudit allowlist --help)'
+      : `allowlist: unknown command '${sub}' (commands: check, add, import; see seedaudit allowlist --help)`,
+  );
 };
