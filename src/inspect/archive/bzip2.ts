@@ -33,7 +33,8 @@ const bzMessage = (e: unknown, starved: boolean): string => {
   const msg = e instanceof Error ? e.message : String(e);
   if (/crc32/i.test(msg)) return 'CRC mismatch (corrupt data)';
   if (/magic|Not a BZIP/i.test(msg)) return 'not a bzip2 stream';
-  return `corrupt data (${msg})`;
+  // the block decoder's other messages are jokes ("rawr i'm a dinosaur"), not reasons
+  return 'corrupt data';
 };
 
 export class Bzip2Error extends Error {}

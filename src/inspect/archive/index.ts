@@ -91,7 +91,7 @@ const inspectCompressed = async (
   const r = new StreamReader(decompress(kind, range, budget.stream(kind)));
   try {
     const first = await r.read(HEAD_BYTES);
-    if (r.failure && (first.length === 0 || (singleName === null && !looksLikeTar(first)))) throw new Error(`${inside}${messageOf(r.failure)} at the start of the ${kind} stream`);
+    if (r.failure && (first.length === 0 || (singleName === null && !looksLikeTar(first)))) throw new Error(`${inside}${messageOf(r.failure)} at the start of the ${kind} stream, before the first member`);
     if (looksLikeTar(first)) {
       if (singleName !== null) b.format = TAR_OF[kind];
       r.unshift(first);

@@ -155,7 +155,7 @@ export async function walkTar(r: ByteReader, b: ListingBuilder, pos: TarPosition
     if (header.length < BLOCK) throw new TarTruncated(`tar: unexpected end of data in ${pos.where}`);
     offset += BLOCK;
     if (isZeroBlock(header)) return;
-    if (!isTarHeader(header)) throw new Error(`tar: bad header checksum at ${pos.where}`);
+    if (!isTarHeader(header)) throw new Error(`tar: bad checksum in ${pos.where}`);
 
     const type = header[156] === 0 ? '0' : String.fromCharCode(header[156]);
     const headerSize = parseNumber(header.subarray(124, 136));

@@ -165,7 +165,7 @@ t.test('a damaged header in the middle stops the walk with an error', async (t) 
   const file = path.join(root, 'damaged.tar');
   writeFileSync(file, whole);
   const l = await inspectPath(file);
-  t.equal(l.error, `tar: bad header checksum at the header at offset ${third} (after "README.md")`);
+  t.equal(l.error, `tar: bad checksum in the header at offset ${third} (after "README.md")`);
   t.equal(l.members, 2);
 });
 
