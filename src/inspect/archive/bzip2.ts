@@ -110,25 +110,33 @@ export class Bzip2Decoder {
     } else this.streamCRC = crc;
   }
 
-  private run(final: boolean): void {
-    if (this.broken) return;
+  /**
+   * Decodes one header or block when enough input is there (`final`: all input is there).
+   * False when it needs more input, or at the end; throws on corrupt or truncated data.
+   */
+  next(final: boolean): boolean {
+    if (this.broken) return false;
     try {
       const bits = this.bits;
       if (!bits) {
         if (final) throw new Bzip2Error('unexpected end of data');
-        return;
+        return false;
       }
-      while (final ? this.fed > bits.bytesRead : this.fed - bits.bytesRead + 1 >= (this.blockSize ? blockInput(this.blockSize) : 4)) this.step();
-      if (final && this.streamCRC !== null) throw new Bzip2Error('unexpected end of data');
-      if (final && this.streams === 0) throw new Bzip2Error('unexpected end of data');
+      const ready = final ? this.fed > bits.bytesRead : this.fed - bits.bytesRead + 1 >= (this.blockSize ? blockInput(this.blockSize) : 4);
+      if (ready) {
+        this.step();
+        return true;
+      }
+      if (final && (this.streamCRC !== null || this.streams === 0)) throw new Bzip2Error('unexpected end of data');
+      return false;
     } catch (e) {
       this.broken = true;
       throw e;
     }
   }
 
-  /** Takes in more compressed bytes and decodes every block they complete. */
-  push(chunk: Buffer): void {
+  /** Takes in more compressed bytes without decoding them. */
+  feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.queue.push(chunk);
     this.fed += chunk.length;
@@ -137,11 +145,16 @@ export class Bzip2Decoder {
       if (!next) this.starved = true;
       return next;
     });
-    this.run(false);
+  }
+
+  /** Takes in more compressed bytes and decodes every block they complete. */
+  push(chunk: Buffer): void {
+    this.feed(chunk);
+    while (this.next(false));
   }
 
   /** Decodes what is left; throws when the data ends inside a stream. */
   end(): void {
-    this.run(true);
+    while (this.next(true));
   }
 }

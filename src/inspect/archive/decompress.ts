@@ -154,11 +154,13 @@ async function* bunzip2(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
       throw new BudgetSpent();
     }
   });
-  const decode = (f: () => void): void => {
+  /** One block at a time: false when the decoder needs more input or is done (or a cap stopped it). */
+  const next = (final: boolean): boolean => {
     try {
-      f();
+      return bz.next(final);
     } catch (e) {
-      if (!(e instanceof BudgetSpent)) throw e;
+      if (e instanceof BudgetSpent) return false;
+      throw e;
     }
   };
   const flush = function* (): Generator<Buffer> {
@@ -167,30 +169,41 @@ async function* bunzip2(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
     yield* ready;
   };
   const input = rangeChunks(r, meter);
-  let failure: unknown = null;
   try {
+    // Blocks are handed over one by one, so memory holds one block's output at most; the
+    // blocks decoded before a failure are passed on before it is raised.
     for await (const c of input) {
-      try {
-        decode(() => bz.push(c));
-      } catch (e) {
-        failure = e;
+      bz.feed(c);
+      for (;;) {
+        let more: boolean;
+        try {
+          more = next(false);
+        } catch (e) {
+          yield* flush();
+          throw e;
+        }
+        yield* flush();
+        if (spent) return;
+        if (!more) break;
       }
-      // blocks decoded before a failure are passed on first
+    }
+    for (;;) {
+      let more: boolean;
+      try {
+        more = next(true);
+      } catch (e) {
+        yield* flush();
+        throw e;
+      }
       yield* flush();
-      if (failure) throw failure;
-      if (spent) return;
+      if (spent || !more) return;
     }
-    try {
-      decode(() => bz.end());
-    } catch (e) {
-      failure = e;
-    }
-    yield* flush();
-    if (failure) throw failure;
   } finally {
     await input.return(undefined);
   }
 }
+
+const ZSTD_PIECE = 256;
 
 async function* unzstd(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
@@ -228,10 +241,15 @@ async function* unzstd(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
         checkZstdWindow(c);
         first = false;
       }
-      push(c, false);
-      yield* flush();
-      if (failure) throw failure;
-      if (spent) return;
+      // Small pieces: a piece completes at most ZSTD_PIECE/4 blocks of at most 128 KiB
+      // each, so the output waiting to be handed over stays below 8 MiB even when a
+      // stream within the ratio cap turns to run-length blocks.
+      for (let at = 0; at < c.length; at += ZSTD_PIECE) {
+        push(c.subarray(at, at + ZSTD_PIECE), false);
+        yield* flush();
+        if (failure) throw failure;
+        if (spent) return;
+      }
     }
     push(new Uint8Array(0), true);
     yield* flush();

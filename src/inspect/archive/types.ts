@@ -96,9 +96,11 @@ export interface InspectOptions {
 
 export const DEFAULT_MAX_MEMBERS = 200_000;
 /**
- * 1 GiB: the unpacked size of nearly every source release (gcc, llvm, rust's vendored
- * sources stay under it; a linux kernel tarball, ~1.4 GiB unpacked, needs a higher cap), and
- * ~3 s of gunzip, ~15 s of xz or bzip2 decoding at worst.
+ * 1 GiB (was 4 GiB): the unpacked size of most source releases (a linux kernel tarball,
+ * ~1.4 GiB unpacked, needs a higher cap and is `unknown` until given one). Decoding 1 GiB
+ * takes ~2 s with gzip and 9-15 s with zstd, xz or bzip2 (pure JS / WebAssembly) on one core;
+ * an archive within the ratio cap needs at least maxBytes/maxRatio (10 MiB) of compressed
+ * data to cost that much.
  */
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
 /**

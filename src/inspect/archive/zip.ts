@@ -131,8 +131,11 @@ class Window {
   async get(pos: number, len: number): Promise<Buffer | null> {
     if (pos + len > this.end) return null;
     if (pos < this.bufPos || pos + len > this.bufPos + this.buf.length) {
+      // Reading on from the window: a full window. A jump (entries pointing anywhere, as in a
+      // hostile zip) reads only what is asked, so it cannot cost a window per entry.
+      const forward = pos >= this.bufPos && pos <= this.bufPos + this.buf.length + this.ahead;
       this.bufPos = pos;
-      this.buf = await readAt(this.fh, pos, Math.min(Math.max(len, this.ahead), this.end - pos));
+      this.buf = await readAt(this.fh, pos, Math.min(Math.max(len, forward ? this.ahead : 512), this.end - pos));
       if (this.buf.length < len) return null;
     }
     return this.buf.subarray(pos - this.bufPos, pos - this.bufPos + len);
