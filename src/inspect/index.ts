@@ -268,7 +268,7 @@ export function makeInspector(opts: InspectOptions): Inspector {
         gaps.push({
           what: 'contents-unreadable',
           path: i.path,
-          detail: facts.error ? `listing '${i.name}' failed: ${facts.error}` : `listing '${i.name}' stopped at a cap: not every member was read`,
+          detail: facts.error ? `listing '${i.name}' failed: ${facts.error}` : `listing '${i.name}' stopped at a cap, not every member was read: ${facts.capped}`,
           output: false,
         });
       out.set(i.id, facts);

@@ -1,18 +1,21 @@
 /**
  * Streaming decoders for the compressors tarballs come in. Each is an async generator of
- * decompressed chunks that books every byte against the shared Budget and stops when it
- * runs out, so a decompression bomb costs at most `maxBytes` of work. Returning from the
- * generator early (the tar walker is done or capped) releases the decoder and the file.
+ * decompressed chunks that books every byte on its stream's Meter (the absolute maxBytes
+ * cap shared by the inspection, and the stream's own maxRatio cap) and stops when a cap
+ * says so, so a decompression bomb costs a bounded amount of work and memory. Decoders
+ * that decode synchronously (bzip2, zstd) are stopped from inside their output callback.
+ * Returning from the generator early (the tar walker is done or capped) releases the
+ * decoder and the file.
  *
  * gzip: node:zlib. xz: xz-decompress (xz-embedded compiled to WebAssembly, driven
- * through a web ReadableStream). bzip2: unbzip2-stream (pure JS). zstd: fzstd (pure JS,
- * streaming `Decompress`). None of them is native, so Node 20 and 22 behave the same.
+ * through a web ReadableStream). bzip2: unbzip2-stream's block decoder (pure JS, driven by
+ * ./bzip2.ts). zstd: fzstd (pure JS, streaming `Decompress`). None of them is native, so
+ * Node 20 and 22 behave the same.
  */
 import { createReadStream } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createGunzip } from 'node:zlib';
-import type { EventEmitter } from 'node:events';
-import type { Budget } from './reader.js';
+import { Bzip2Decoder } from './bzip2.js';
+import type { Meter } from './reader.js';
 
 export type Compression = 'gzip' | 'xz' | 'bzip2' | 'zstd';
 
@@ -24,7 +27,7 @@ export interface FileRange {
   end: number;
 }
 
-/** Thrown inside a synchronous decoder callback to stop it once the budget is spent. */
+/** Thrown inside a synchronous decoder callback to stop it once a cap is hit. */
 class BudgetSpent extends Error {}
 
 const INPUT_CHUNK = 64 * 1024;
@@ -37,27 +40,34 @@ const openRange = (r: FileRange) =>
     highWaterMark: INPUT_CHUNK,
   });
 
-async function* rangeChunks(r: FileRange): AsyncGenerator<Buffer> {
+/** The compressed bytes of `r`, counted on `meter` as they are read. */
+async function* rangeChunks(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
   if (r.end <= r.start) return;
   const s = openRange(r);
   try {
-    for await (const c of s) yield c as Buffer;
+    for await (const c of s) {
+      meter.in += (c as Buffer).length;
+      yield c as Buffer;
+    }
   } finally {
     s.destroy();
   }
 }
 
-async function* gunzip(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
+async function* gunzip(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
   const src = openRange(r);
-  // 16 KiB output pieces: one input chunk of a bomb inflates at most ~1000:1, and zlib
+  src.on('data', (c: string | Buffer) => {
+    meter.in += c.length;
+  });
+  // 64 KiB output pieces: one input chunk of a bomb inflates at most ~1000:1, and zlib
   // hands the result over in pieces we can stop between.
-  const z = createGunzip({ chunkSize: 16 * 1024 });
+  const z = createGunzip({ chunkSize: 64 * 1024 });
   src.on('error', (e) => z.destroy(e));
   src.pipe(z);
   try {
     for await (const c of z) {
       const chunk = c as Buffer;
-      const n = budget.take(chunk.length);
+      const n = meter.take(chunk.length);
       if (n > 0) yield chunk.subarray(0, n);
       if (n < chunk.length) return;
     }
@@ -102,8 +112,8 @@ const xzMessage = (e: unknown): string => {
   return (code && XZ_ERRORS[code]) ?? msg;
 };
 
-async function* unxz(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
-  const input = rangeChunks(r);
+async function* unxz(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
+  const input = rangeChunks(r, meter);
   // xz-decompress serialises its WebAssembly contexts behind one lock that is released
   // only when a stream ends, errors or is cancelled: the finally below always cancels,
   // otherwise the next .tar.xz in this process would wait forever.
@@ -121,7 +131,7 @@ async function* unxz(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
       }
       if (r.done) return;
       const chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-      const n = budget.take(chunk.length);
+      const n = meter.take(chunk.length);
       if (n > 0) yield chunk.subarray(0, n);
       if (n < chunk.length) return;
     }
@@ -131,60 +141,76 @@ async function* unxz(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
   }
 }
 
-/** unbzip2-stream is CommonJS without types: a `through` stream, written synchronously. */
-interface ThroughStream extends EventEmitter {
-  write(data: Buffer): boolean;
-  end(): void;
-}
-const unbzip2Stream = (): ThroughStream => (createRequire(import.meta.url)('unbzip2-stream') as () => ThroughStream)();
-
-async function* bunzip2(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
-  const bz = unbzip2Stream();
+async function* bunzip2(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
-  let failure: Error | null = null;
   let spent = false;
-  bz.on('data', (d: Buffer) => {
-    const n = budget.take(d.length);
-    if (n > 0) out.push(d.subarray(0, n));
-    if (n < d.length) {
+  // A block is decoded synchronously, its output handed over in 64 KiB pieces: a cap stops
+  // it between two pieces, so a bomb never holds more than the grace of the ratio cap.
+  const bz = new Bzip2Decoder((piece) => {
+    const n = meter.take(piece.length);
+    if (n > 0) out.push(piece.subarray(0, n));
+    if (n < piece.length) {
       spent = true;
-      // unbzip2-stream decodes every buffered block inside one write(); throwing from
-      // here is the only way to stop it between blocks. It reports the throw as 'error'.
       throw new BudgetSpent();
     }
   });
-  bz.on('error', (e: Error) => {
-    if (e instanceof BudgetSpent) return;
-    // Its bit reader runs off the end of the input with a TypeError.
-    failure = e instanceof TypeError ? new Error('unexpected end of data') : e;
-  });
+  /** One block at a time: false when the decoder needs more input or is done (or a cap stopped it). */
+  const next = (final: boolean): boolean => {
+    try {
+      return bz.next(final);
+    } catch (e) {
+      if (e instanceof BudgetSpent) return false;
+      throw e;
+    }
+  };
   const flush = function* (): Generator<Buffer> {
     const ready = out;
     out = [];
     yield* ready;
   };
-  const input = rangeChunks(r);
+  const input = rangeChunks(r, meter);
   try {
+    // Blocks are handed over one by one, so memory holds one block's output at most; the
+    // blocks decoded before a failure are passed on before it is raised.
     for await (const c of input) {
-      bz.write(c);
-      yield* flush();
-      if (failure) throw failure;
-      if (spent) return;
+      bz.feed(c);
+      for (;;) {
+        let more: boolean;
+        try {
+          more = next(false);
+        } catch (e) {
+          yield* flush();
+          throw e;
+        }
+        yield* flush();
+        if (spent) return;
+        if (!more) break;
+      }
     }
-    bz.end();
-    yield* flush();
-    if (failure) throw failure;
+    for (;;) {
+      let more: boolean;
+      try {
+        more = next(true);
+      } catch (e) {
+        yield* flush();
+        throw e;
+      }
+      yield* flush();
+      if (spent || !more) return;
+    }
   } finally {
     await input.return(undefined);
   }
 }
 
-async function* unzstd(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
+const ZSTD_PIECE = 256;
+
+async function* unzstd(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
   let spent = false;
   const { Decompress: ZstdDecompress } = await import('fzstd');
   const d = new ZstdDecompress((chunk) => {
-    const n = budget.take(chunk.length);
+    const n = meter.take(chunk.length);
     if (n > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, n));
     if (n < chunk.length) {
       spent = true;
@@ -207,7 +233,7 @@ async function* unzstd(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
     out = [];
     yield* ready;
   };
-  const input = rangeChunks(r);
+  const input = rangeChunks(r, meter);
   let first = true;
   try {
     for await (const c of input) {
@@ -215,10 +241,15 @@ async function* unzstd(r: FileRange, budget: Budget): AsyncGenerator<Buffer> {
         checkZstdWindow(c);
         first = false;
       }
-      push(c, false);
-      yield* flush();
-      if (failure) throw failure;
-      if (spent) return;
+      // Small pieces: a piece completes at most ZSTD_PIECE/4 blocks of at most 128 KiB
+      // each, so the output waiting to be handed over stays below 8 MiB even when a
+      // stream within the ratio cap turns to run-length blocks.
+      for (let at = 0; at < c.length; at += ZSTD_PIECE) {
+        push(c.subarray(at, at + ZSTD_PIECE), false);
+        yield* flush();
+        if (failure) throw failure;
+        if (spent) return;
+      }
     }
     push(new Uint8Array(0), true);
     yield* flush();
@@ -268,13 +299,16 @@ async function* labelled(kind: Compression, chunks: AsyncGenerator<Buffer>): Asy
   }
 }
 
-const DECODERS: Record<Compression, (r: FileRange, budget: Budget) => AsyncGenerator<Buffer>> = {
+const DECODERS: Record<Compression, (r: FileRange, meter: Meter) => AsyncGenerator<Buffer>> = {
   gzip: gunzip,
   xz: unxz,
   bzip2: bunzip2,
   zstd: unzstd,
 };
 
-/** Decompressed chunks of `r`; a corrupt or truncated input ends in an Error naming the format. */
-export const decompress = (kind: Compression, r: FileRange, budget: Budget): AsyncGenerator<Buffer> =>
-  labelled(kind, DECODERS[kind](r, budget));
+/**
+ * Decompressed chunks of `r`, booked on `meter` (whose caps end the stream early, leaving
+ * the note on its Budget); a corrupt or truncated input ends in an Error naming the format.
+ */
+export const decompress = (kind: Compression, r: FileRange, meter: Meter): AsyncGenerator<Buffer> =>
+  labelled(kind, DECODERS[kind](r, meter));

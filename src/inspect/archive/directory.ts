@@ -57,7 +57,7 @@ export async function walkDirectory(root: string, b: ListingBuilder): Promise<vo
     entries.sort(byName);
     const subdirs: string[] = [];
     for (const d of entries) {
-      if (!b.entry()) return;
+      if (!b.entry(`"${rel ? `${rel}/${d.name}` : d.name}"`)) return;
       const childRel = rel ? `${rel}/${d.name}` : d.name;
       const childAbs = path.join(abs, d.name);
       if (d.isDirectory()) {

@@ -15,11 +15,13 @@ import { walkDirectory } from './directory.js';
 import { ListingBuilder } from './listing.js';
 import { isTarHeader, isZeroBlock, sniffContainer } from './magic.js';
 import { Budget, FileRangeReader, StreamReader, readAt } from './reader.js';
-import { TarTruncated, walkTar } from './tar.js';
+import { TarTruncated, walkTar, type TarPosition } from './tar.js';
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_MEMBERS,
+  DEFAULT_MAX_RATIO,
   HEAD_BYTES,
+  RATIO_GRACE_BYTES,
   type ArchiveFormat,
   type ArchiveListing,
   type InspectOptions,
@@ -27,7 +29,14 @@ import {
 import { walkZip } from './zip.js';
 
 export type { ArchiveFormat, ArchiveListing, BinaryKind, BinaryMember, InspectOptions } from './types.js';
-export { DEFAULT_MAX_BYTES, DEFAULT_MAX_MEMBERS, MAX_LISTED_BINARIES } from './types.js';
+export {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_MEMBERS,
+  DEFAULT_MAX_RATIO,
+  INSPECT_OPTION_FLAGS,
+  MAX_LISTED_BINARIES,
+  RATIO_GRACE_BYTES,
+} from './types.js';
 export { classifyMember } from './magic.js';
 
 const TAR_OF: Record<Compression, ArchiveFormat> = {
@@ -46,14 +55,23 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 const looksLikeTar = (head: Buffer): boolean =>
   isTarHeader(head) || (head.length >= 1024 && isZeroBlock(head) && isZeroBlock(head.subarray(512)));
 
-const walkTarIn = async (r: FileRangeReader | StreamReader, b: ListingBuilder, budget: Budget): Promise<void> => {
+const walkTarIn = async (r: FileRangeReader | StreamReader, b: ListingBuilder, budget: Budget, inside: string): Promise<void> => {
+  const pos: TarPosition = { where: 'the start' };
   try {
-    await walkTar(r, b);
+    await walkTar(r, b, pos);
+    // A stream that fails at a header boundary looks like a tar without its end marker.
+    if (r instanceof StreamReader && r.failure) throw new TarTruncated('tar: data ended early');
   } catch (e) {
-    // When the byte cap cut the stream the archive only looks truncated: that is the
-    // capped note's business, not an error.
+    // When a cap cut the stream the archive only looks truncated: that is the capped
+    // note's business, not an error.
     if (e instanceof TarTruncated && budget.hit) return;
-    throw e;
+    // A decoder's error ("gzip: unexpected end of file") ends the data early: it, not the
+    // truncation the walker saw, is the reason; the walker's position says where.
+    const decoderFailure = r instanceof StreamReader ? r.failure : null;
+    if (decoderFailure) throw new Error(`${inside}${messageOf(decoderFailure)} in ${pos.where}`);
+    throw new Error(`${inside}${messageOf(e)}`);
+  } finally {
+    if (budget.hit) budget.where ??= `in ${inside}${pos.where}; nothing after it was read`;
   }
 };
 
@@ -68,29 +86,27 @@ const inspectCompressed = async (
   b: ListingBuilder,
   budget: Budget,
   singleName: string | null,
+  inside = '',
 ): Promise<boolean> => {
-  const r = new StreamReader(decompress(kind, range, budget));
+  const r = new StreamReader(decompress(kind, range, budget.stream(kind)));
   try {
     const first = await r.read(HEAD_BYTES);
+    if (r.failure && (first.length === 0 || (singleName === null && !looksLikeTar(first)))) throw new Error(`${inside}${messageOf(r.failure)} at the start of the ${kind} stream, before the first member`);
     if (looksLikeTar(first)) {
       if (singleName !== null) b.format = TAR_OF[kind];
       r.unshift(first);
-      await walkTarIn(r, b, budget);
+      await walkTarIn(r, b, budget, inside);
       return true;
     }
     if (singleName === null) return false;
     b.format = kind;
-    if (!b.entry()) return true;
+    if (!b.entry(`"${singleName}"`)) return true;
     // Read on to learn the size and to notice a corrupt or truncated stream.
-    let size = first.length;
-    let failure: unknown = null;
-    try {
-      size += await r.skip(Number.MAX_SAFE_INTEGER);
-    } catch (e) {
-      failure = e;
-    }
+    const size = first.length + (await r.skip(Number.MAX_SAFE_INTEGER));
+    const failure = r.failure;
     b.file(singleName, first, failure || budget.hit ? -1 : size);
-    if (failure) throw failure;
+    if (budget.hit) budget.where ??= `in "${singleName}" (the compressed file's content)`;
+    if (failure) throw new Error(`${messageOf(failure)} in "${singleName}" after ${size} bytes`);
     return true;
   } finally {
     await r.close();
@@ -114,7 +130,7 @@ const inspectAr = async (fh: FileHandle, file: string, size: number, b: ListingB
   b.format = 'ar';
   b.binary(path.basename(file), 'static-library', size);
   for (let m = first; !m.done; m = await members.next()) {
-    if (!b.entry()) return;
+    if (!b.entry(`"${m.value.name}" (data at offset ${m.value.start})`)) return;
     const head = await readAt(fh, m.value.start, Math.min(m.value.size, HEAD_BYTES));
     b.file(m.value.name, head, m.value.size);
   }
@@ -130,12 +146,12 @@ const inspectDebData = async (
   const head = await readAt(fh, range.start, Math.min(range.end - range.start, HEAD_BYTES));
   const c = sniffContainer(head);
   if (c === 'gzip' || c === 'xz' || c === 'bzip2' || c === 'zstd') {
-    const isTar = await inspectCompressed(c, range, b, budget, null);
+    const isTar = await inspectCompressed(c, range, b, budget, null, `deb: ${name} (data at offset ${range.start}): `);
     if (!isTar) b.fail(`deb: ${name} is not a tar`);
     return;
   }
   if (looksLikeTar(head)) {
-    await walkTarIn(new FileRangeReader(fh, range.start, range.end), b, budget);
+    await walkTarIn(new FileRangeReader(fh, range.start, range.end), b, budget, `deb: ${name} (data at offset ${range.start}): `);
     return;
   }
   b.fail(c ? `deb: ${name}: ${c} not supported` : `deb: ${name} is not a tar`);
@@ -153,7 +169,7 @@ const inspectFile = async (fh: FileHandle, file: string, size: number, b: Listin
   switch (c) {
     case 'zip':
       b.format = 'zip';
-      await walkZip(fh, size, b);
+      await walkZip(fh, size, b, b.maxMembers);
       return;
     case 'ar':
       await inspectAr(fh, file, size, b, budget);
@@ -178,10 +194,10 @@ const inspectFile = async (fh: FileHandle, file: string, size: number, b: Listin
     case null:
       if (looksLikeTar(head)) {
         b.format = 'tar';
-        await walkTarIn(new FileRangeReader(fh, 0, size), b, budget);
+        await walkTarIn(new FileRangeReader(fh, 0, size), b, budget, '');
         return;
       }
-      if (b.entry()) b.file(base, head, size);
+      if (b.entry(`"${base}"`)) b.file(base, head, size);
       return;
   }
 };
@@ -194,8 +210,9 @@ const inspectFile = async (fh: FileHandle, file: string, size: number, b: Listin
 export async function inspectPath(file: string, opts: InspectOptions = {}): Promise<ArchiveListing> {
   const maxMembers = opts.maxMembers ?? DEFAULT_MAX_MEMBERS;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxRatio = opts.maxRatio ?? DEFAULT_MAX_RATIO;
   const b = new ListingBuilder(file, maxMembers);
-  const budget = new Budget(maxBytes);
+  const budget = new Budget(maxBytes, maxRatio, RATIO_GRACE_BYTES);
   try {
     // The path the caller names is followed if it is a symlink; links inside are not.
     const st = await stat(file);
@@ -218,6 +235,7 @@ export async function inspectPath(file: string, opts: InspectOptions = {}): Prom
   } catch (e) {
     b.fail(messageOf(e));
   }
-  if (budget.hit) b.cap(`stopped after ${maxBytes} bytes of decompressed data (maxBytes)`);
+  const note = budget.capNote();
+  if (note) b.cap(note);
   return b.listing;
 }

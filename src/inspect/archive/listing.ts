@@ -15,7 +15,7 @@ export class ListingBuilder {
 
   constructor(
     path: string,
-    private readonly maxMembers: number,
+    readonly maxMembers: number,
   ) {
     this.listing = {
       path,
@@ -39,11 +39,15 @@ export class ListingBuilder {
 
   /**
    * Counts one more entry. False (and the capped note set) when maxMembers entries were
-   * already seen: the walker stops without looking at this one.
+   * already seen: the walker stops without looking at this one. `where` names the entry
+   * (`"bin/tool" (header at offset 1024)`) for that note.
    */
-  entry(): boolean {
+  entry(where?: string): boolean {
     if (this.listing.members >= this.maxMembers) {
-      this.cap(`stopped after ${this.maxMembers} members (maxMembers)`);
+      this.cap(
+        `maxMembers: stopped after ${this.maxMembers} members` +
+          (where ? `; ${where} and every entry after it were not read` : '; the entries after them were not read'),
+      );
       return false;
     }
     this.listing.members++;
@@ -65,7 +69,7 @@ export class ListingBuilder {
   }
 
   cap(note: string): void {
-    this.listing.capped ??= note;
+    this.listing.capped ??= oneLine(note);
   }
 
   /** Keeps the first error: later ones are usually consequences of it. */

@@ -17,18 +17,75 @@ export const readAt = async (fh: FileHandle, pos: number, len: number): Promise<
   return got === len ? buf : buf.subarray(0, got);
 };
 
-/** Decompressed bytes still allowed; shared by every decoder in one inspection. */
+const MIB = 1024 * 1024;
+/** "1.0 GiB", "16.0 MiB", "785 bytes": sizes in cap notes. */
+export const humanBytes = (n: number): string =>
+  n >= 1024 * MIB ? `${(n / 1024 / MIB).toFixed(1)} GiB` : n >= MIB ? `${(n / MIB).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
+
+/**
+ * The caps on decompressed data of one inspection: `maxBytes` in all (shared by every
+ * decoder) and, for each compressed stream, at most `maxRatio` decompressed bytes per
+ * compressed byte read once the stream has produced `ratioGrace` bytes. The first cap that
+ * stops a decoder is kept as `note`, which names the cap and the stream.
+ */
 export class Budget {
   used = 0;
-  /** true once a decoder was cut short because the budget ran out */
-  hit = false;
-  constructor(readonly max: number) {}
+  /** the cap that stopped a decoder, e.g. "maxRatio: the gzip stream expanded past 100:1 (...)" */
+  note: string | null = null;
+  /** where the walker was when the cap stopped it (set by the walker, appended to the note) */
+  where: string | null = null;
+  constructor(
+    readonly maxBytes: number,
+    readonly maxRatio: number,
+    readonly ratioGrace: number,
+  ) {}
 
-  /** Books up to `n` bytes and returns how many of them may be passed on. */
+  get hit(): boolean {
+    return this.note !== null;
+  }
+
+  /** A meter for one compressed stream (`kind` names it in notes: gzip, bzip2, …). */
+  stream(kind: string): Meter {
+    return new Meter(this, kind);
+  }
+
+  /** The capped note with the place the walker reached, or null when no cap was hit. */
+  capNote(): string | null {
+    if (this.note === null) return null;
+    return this.where ? `${this.note}, ${this.where}` : this.note;
+  }
+}
+
+/** Bytes in and out of one compressed stream, booked against the inspection's Budget. */
+export class Meter {
+  /** compressed bytes read from the file so far */
+  in = 0;
+  /** decompressed bytes passed on so far */
+  out = 0;
+  constructor(
+    private readonly budget: Budget,
+    readonly kind: string,
+  ) {}
+
+  /**
+   * Books up to `n` decompressed bytes and returns how many of them may be passed on; when
+   * fewer than `n`, the budget's note says which cap stopped the stream.
+   */
   take(n: number): number {
-    const allowed = Math.max(0, Math.min(n, this.max - this.used));
-    this.used += allowed;
-    if (allowed < n) this.hit = true;
+    const b = this.budget;
+    const absolute = Math.max(0, b.maxBytes - b.used);
+    // The ratio cap lets a stream produce `ratioGrace` bytes whatever its input, then at
+    // most maxRatio bytes per compressed byte read so far.
+    const byRatio = Math.max(0, Math.max(b.ratioGrace, b.maxRatio * this.in) - this.out);
+    const allowed = Math.max(0, Math.min(n, absolute, byRatio));
+    b.used += allowed;
+    this.out += allowed;
+    if (allowed < n && b.note === null) {
+      b.note =
+        absolute <= byRatio
+          ? `maxBytes: stopped after ${humanBytes(b.maxBytes)} of decompressed data (${this.kind} stream, ${humanBytes(this.in)} of it read)`
+          : `maxRatio: the ${this.kind} stream expanded more than ${b.maxRatio}:1 (${humanBytes(this.out)} from ${humanBytes(this.in)} of compressed data)`;
+    }
     return allowed;
   }
 }
@@ -42,8 +99,13 @@ export interface ByteReader {
   close(): Promise<void>;
 }
 
+/** Bytes read ahead by FileRangeReader: a run of small headers costs one read, not one per header. */
+const READ_AHEAD = 64 * 1024;
+
 export class FileRangeReader implements ByteReader {
   private pos: number;
+  private window: Buffer = Buffer.alloc(0);
+  private windowPos = 0;
   constructor(
     private readonly fh: FileHandle,
     start: number,
@@ -53,7 +115,13 @@ export class FileRangeReader implements ByteReader {
   }
 
   async read(n: number): Promise<Buffer> {
-    const got = await readAt(this.fh, this.pos, Math.max(0, Math.min(n, this.end - this.pos)));
+    const want = Math.max(0, Math.min(n, this.end - this.pos));
+    if (this.pos < this.windowPos || this.pos + want > this.windowPos + this.window.length) {
+      this.windowPos = this.pos;
+      this.window = await readAt(this.fh, this.pos, Math.min(Math.max(want, READ_AHEAD), this.end - this.pos));
+    }
+    const at = this.pos - this.windowPos;
+    const got = this.window.subarray(at, Math.min(at + want, this.window.length));
     this.pos += got.length;
     return got;
   }
@@ -75,9 +143,22 @@ export class StreamReader implements ByteReader {
   private done = false;
   constructor(private readonly source: AsyncIterator<Buffer>) {}
 
+  /**
+   * What the source threw (a corrupt or truncated compressed stream). Reads return the
+   * bytes decoded before it, as at an end of data; the caller reports it.
+   */
+  failure: unknown = null;
+
   private async fill(): Promise<boolean> {
     if (this.done) return false;
-    const r = await this.source.next();
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await this.source.next();
+    } catch (e) {
+      this.failure = e;
+      this.done = true;
+      return false;
+    }
     if (r.done) {
       this.done = true;
       return false;

@@ -1,12 +1,18 @@
 /**
  * zip (also jar, wheel, apk) by random access: the central directory is found from the
  * end record, and for each member only its local header and first bytes are read; a
- * deflated member has just a bounded prefix inflated. Zip64 sizes and offsets and a
- * prepended self-extractor program are understood.
+ * compressed member has just enough of its data decoded to give HEAD_BYTES (deflate,
+ * bzip2, LZMA), so a member costs a bounded amount of work whatever its ratio. Zip64 sizes
+ * and offsets and a prepended self-extractor program are understood. Entries whose data
+ * overlap (the "better zip bomb" construction: many central entries sharing one kernel)
+ * are refused before any member is decoded.
  */
 import { constants, inflateRawSync } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
+import { Inflate } from 'fflate';
+import { Bzip2Decoder } from './bzip2.js';
 import type { ListingBuilder } from './listing.js';
+import { lzmaHead } from './lzma.js';
 import { readAt } from './reader.js';
 import { HEAD_BYTES } from './types.js';
 
@@ -20,8 +26,33 @@ const MAX_COMMENT = 0xffff;
 
 const METHOD_STORED = 0;
 const METHOD_DEFLATE = 8;
+const METHOD_BZIP2 = 12;
+const METHOD_LZMA = 14;
 const FLAG_ENCRYPTED = 0x1;
 const FLAG_UTF8 = 0x800;
+
+/** Methods named in APPNOTE 4.4.5 that are not decoded: a member using one is reported unreadable. */
+const METHOD_NAMES: Record<number, string> = {
+  1: 'shrink',
+  2: 'reduce',
+  3: 'reduce',
+  4: 'reduce',
+  5: 'reduce',
+  6: 'implode',
+  9: 'deflate64',
+  10: 'PKWARE DCL implode',
+  16: 'IBM z/OS CMPSC',
+  18: 'IBM TERSE',
+  19: 'IBM LZ77',
+  20: 'zstd (old id)',
+  93: 'zstd',
+  94: 'MP3',
+  95: 'xz',
+  96: 'JPEG',
+  97: 'WavPack',
+  98: 'PPMd',
+  99: 'AES encryption',
+};
 
 /** The zip is not readable as one; the walk stops and the message becomes `error`. */
 export class ZipError extends Error {}
@@ -85,8 +116,8 @@ const findDirectory = async (fh: FileHandle, fileSize: number): Promise<Director
 };
 
 /**
- * Reads forward through [start, end) in 1 MiB windows, so a directory of 200000 entries
- * costs a few hundred reads, not three per entry.
+ * Reads forward through [start, end) in windows (1 MiB by default), so a directory of
+ * 200000 entries costs a few hundred reads, not three per entry.
  */
 class Window {
   private buf: Buffer = Buffer.alloc(0);
@@ -94,13 +125,17 @@ class Window {
   constructor(
     private readonly fh: FileHandle,
     private readonly end: number,
+    private readonly ahead = 1 << 20,
   ) {}
 
   async get(pos: number, len: number): Promise<Buffer | null> {
     if (pos + len > this.end) return null;
     if (pos < this.bufPos || pos + len > this.bufPos + this.buf.length) {
+      // Reading on from the window: a full window. A jump (entries pointing anywhere, as in a
+      // hostile zip) reads only what is asked, so it cannot cost a window per entry.
+      const forward = pos >= this.bufPos && pos <= this.bufPos + this.buf.length + this.ahead;
       this.bufPos = pos;
-      this.buf = await readAt(this.fh, pos, Math.min(Math.max(len, 1 << 20), this.end - pos));
+      this.buf = await readAt(this.fh, pos, Math.min(Math.max(len, forward ? this.ahead : 512), this.end - pos));
       if (this.buf.length < len) return null;
     }
     return this.buf.subarray(pos - this.bufPos, pos - this.bufPos + len);
@@ -139,85 +174,245 @@ const applyZip64 = (e: CentralEntry, extra: Buffer): void => {
   }
 };
 
+/** What the first inflate tries: most members give HEAD_BYTES from this much. */
 const FIRST_INFLATE = 1024;
-const SECOND_INFLATE = 16 * 1024;
+/** Input pushed at a time on the slow path: at most ~264 KiB of output per push. */
+const INFLATE_STEP = 256;
+/** A deflate stream that gives no HEAD_BYTES from this much input is not read further. */
+const MAX_INFLATE_INPUT = 64 * 1024;
+/** One bzip2 block, compressed, is at most ~2.3 MB (900k symbols of up to 20 bits). */
+const MAX_BZIP2_INPUT = 2_400_000;
+/** An LZMA literal costs at most ~6 bytes of input: 4 KiB of output never needs more than this. */
+const MAX_LZMA_INPUT = 64 * 1024;
 /** Room for the local extra field, which usually repeats the central one's few bytes. */
 const EXTRA_GUESS = 128;
 
-const inflatePrefix = (slice: Buffer): Buffer =>
-  inflateRawSync(slice, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 32 * 1024 * 1024 });
+class Enough extends Error {}
+
+/**
+ * The first HEAD_BYTES of a deflate stream whose first bytes are `first` (more are read
+ * with `more` when needed). The fast path inflates the prefix at once with an output limit;
+ * when that limit is hit (a highly compressed member, a bomb) or the prefix was not enough,
+ * fflate's streaming inflater is fed 256 bytes at a time and stopped as soon as HEAD_BYTES
+ * came out, so no member costs more than a few hundred KiB of inflating.
+ */
+const inflateHead = async (first: Buffer, compressedSize: number, more: (len: number) => Promise<Buffer>): Promise<Buffer> => {
+  try {
+    const out = inflateRawSync(first, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 64 * 1024 });
+    if (out.length >= HEAD_BYTES || first.length >= compressedSize) return out.subarray(0, HEAD_BYTES);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw new Error(`deflate: ${(e as Error).message}`);
+  }
+  const input = compressedSize > first.length ? await more(Math.min(compressedSize, MAX_INFLATE_INPUT)) : first;
+  const parts: Buffer[] = [];
+  let have = 0;
+  const inf = new Inflate((chunk) => {
+    parts.push(Buffer.from(chunk));
+    have += chunk.length;
+    if (have >= HEAD_BYTES) throw new Enough();
+  });
+  try {
+    for (let at = 0; at < input.length; at += INFLATE_STEP) {
+      const end = Math.min(at + INFLATE_STEP, input.length);
+      inf.push(input.subarray(at, end), end >= compressedSize);
+    }
+  } catch (e) {
+    if (!(e instanceof Enough)) {
+      // fflate reports a stream cut short (we only fed a prefix) as "unexpected EOF"
+      if (!(have > 0 && /unexpected EOF/i.test((e as Error).message) && input.length < compressedSize)) throw new Error(`deflate: ${(e as Error).message}`);
+    }
+  }
+  return Buffer.concat(parts).subarray(0, HEAD_BYTES);
+};
+
+/** The first HEAD_BYTES of a bzip2 member: its first block decoded, stopped once enough came out. */
+const bunzip2Head = (data: Buffer): Buffer => {
+  const parts: Buffer[] = [];
+  let have = 0;
+  const bz = new Bzip2Decoder((piece) => {
+    parts.push(piece);
+    have += piece.length;
+    if (have >= HEAD_BYTES) throw new Enough();
+  });
+  try {
+    bz.push(data);
+    bz.end();
+  } catch (e) {
+    if (!(e instanceof Enough)) throw new Error(`bzip2: ${(e as Error).message}`);
+  }
+  return Buffer.concat(parts).subarray(0, HEAD_BYTES);
+};
+
+/** Zip's LZMA data: version (2 bytes), properties size (2, always 5), properties, then the range coder. */
+const lzmaMemberHead = (data: Buffer, size: number): Buffer => {
+  if (data.length < 9) throw new Error('lzma: unexpected end of data');
+  const propsLen = data.readUInt16LE(2);
+  if (propsLen !== 5) throw new Error(`lzma: ${propsLen}-byte properties (5 expected)`);
+  try {
+    return lzmaHead(data.subarray(4, 9), data.subarray(9), HEAD_BYTES, size);
+  } catch (e) {
+    throw new Error(`lzma: ${(e as Error).message}`);
+  }
+};
+
+/** The first bytes of a member a reader needs for the method (all of it when the member is smaller). */
+const inputFor = (method: number, compressedSize: number): number => {
+  switch (method) {
+    case METHOD_STORED:
+      return Math.min(compressedSize, HEAD_BYTES);
+    case METHOD_DEFLATE:
+      return Math.min(compressedSize, FIRST_INFLATE);
+    case METHOD_BZIP2:
+      return Math.min(compressedSize, MAX_BZIP2_INPUT);
+    default:
+      return Math.min(compressedSize, MAX_LZMA_INPUT);
+  }
+};
 
 /**
  * The first HEAD_BYTES of a member. A member costs one read in the common case: its local
- * header, name, extra field and first bytes together. For a deflated member a 1 KiB
- * prefix usually inflates to enough; 16 KiB always does unless the stream is corrupt
- * (stored blocks inflate 1:1). Z_SYNC_FLUSH makes zlib return what a truncated prefix
- * decodes to instead of failing; the output limit keeps a highly compressed prefix from
- * inflating without bound.
+ * header, name, extra field and first bytes together (through the read-ahead window).
  */
-const memberHead = async (fh: FileHandle, e: CentralEntry, nameLen: number, shift: number, fileSize: number): Promise<Buffer | null> => {
-  if (e.method !== METHOD_STORED && e.method !== METHOD_DEFLATE) {
-    // bzip2, lzma, zstd, deflate64 members are rare in the archives this tool meets.
-    return null;
+const memberHead = async (win: Window, fh: FileHandle, e: CentralEntry, localPos: number, fileSize: number): Promise<Buffer> => {
+  if (e.method !== METHOD_STORED && e.method !== METHOD_DEFLATE && e.method !== METHOD_BZIP2 && e.method !== METHOD_LZMA) {
+    throw new Error(`compression method ${e.method}${METHOD_NAMES[e.method] ? ` (${METHOD_NAMES[e.method]})` : ''} is not supported`);
   }
-  const localPos = e.localOffset + shift;
-  const want = Math.min(e.compressedSize, e.method === METHOD_STORED ? HEAD_BYTES : FIRST_INFLATE);
-  const chunk = await readAt(fh, localPos, 30 + nameLen + EXTRA_GUESS + want);
-  if (chunk.length < 30 || chunk.readUInt32LE(0) !== SIG_LOCAL) {
-    throw new Error(`no local header at offset ${localPos}`);
+  const want = inputFor(e.method, e.compressedSize);
+  const fixed = await win.get(localPos, 30);
+  if (!fixed || fixed.readUInt32LE(0) !== SIG_LOCAL) throw new Error('no local header there');
+  const dataOffset = localPos + 30 + fixed.readUInt16LE(26) + fixed.readUInt16LE(28);
+  if (dataOffset + e.compressedSize > fileSize) throw new Error('data runs past the end of the file');
+  const first = want <= 64 * 1024 ? ((await win.get(dataOffset, want)) ?? (await readAt(fh, dataOffset, want))) : await readAt(fh, dataOffset, want);
+  if (first.length < want) throw new Error('data runs past the end of the file');
+  switch (e.method) {
+    case METHOD_STORED:
+      return first;
+    case METHOD_DEFLATE:
+      return inflateHead(first, e.compressedSize, (len) => readAt(fh, dataOffset, len));
+    case METHOD_BZIP2:
+      return bunzip2Head(first);
+    default:
+      return lzmaMemberHead(first, e.size === 0xffffffff ? -1 : e.size);
   }
-  const dataOffset = 30 + chunk.readUInt16LE(26) + chunk.readUInt16LE(28);
-  if (localPos + dataOffset + e.compressedSize > fileSize) throw new Error('data runs past the end of the file');
-  const first =
-    dataOffset + want <= chunk.length
-      ? chunk.subarray(dataOffset, dataOffset + want)
-      : await readAt(fh, localPos + dataOffset, want);
-  if (e.method === METHOD_STORED) return first;
-  let out = inflatePrefix(first);
-  if (out.length < HEAD_BYTES && e.compressedSize > want) {
-    out = inflatePrefix(await readAt(fh, localPos + dataOffset, Math.min(e.compressedSize, SECOND_INFLATE)));
-  }
-  return out.subarray(0, HEAD_BYTES);
 };
 
-export async function walkZip(fh: FileHandle, fileSize: number, b: ListingBuilder): Promise<void> {
-  const dir = await findDirectory(fh, fileSize);
-  const win = new Window(fh, dir.start + dir.size);
-  let pos = dir.start;
-  for (let i = 0; i < dir.entries; i++) {
-    const fixed = await win.get(pos, 46);
-    if (!fixed || fixed.readUInt32LE(0) !== SIG_CENTRAL) {
-      throw new ZipError(`zip: bad central directory entry ${i + 1} of ${dir.entries} at offset ${pos}`);
-    }
-    const nameLen = fixed.readUInt16LE(28);
-    const extraLen = fixed.readUInt16LE(30);
-    const commentLen = fixed.readUInt16LE(32);
-    const flags = fixed.readUInt16LE(8);
-    const e: CentralEntry = {
-      name: '',
-      method: fixed.readUInt16LE(10),
-      flags,
-      compressedSize: fixed.readUInt32LE(20),
-      size: fixed.readUInt32LE(24),
-      localOffset: fixed.readUInt32LE(42),
-    };
-    const vars = await win.get(pos + 46, nameLen + extraLen);
-    if (!vars) throw new ZipError(`zip: central directory entry ${i + 1} runs past its end`);
-    // Without the UTF-8 flag names are CP437; latin1 decodes its ASCII part the same.
-    e.name = vars.subarray(0, nameLen).toString(flags & FLAG_UTF8 ? 'utf8' : 'latin1');
-    applyZip64(e, vars.subarray(nameLen));
-    pos += 46 + nameLen + extraLen + commentLen;
+/** One central entry's place, for the overlap check: where its local record starts and at least where its data ends. */
+interface Span {
+  start: number;
+  end: number;
+  /** where its central entry is, to name it */
+  central: number;
+}
 
-    if (!b.entry()) return;
-    if (e.name.endsWith('/') || flags & FLAG_ENCRYPTED) continue;
-    let head: Buffer | null;
+/** The central entry at `pos`: its fields, and where the next one starts. Throws ZipError when it is not one. */
+const readCentral = async (win: Window, pos: number, i: number, total: number): Promise<{ e: CentralEntry; nameLen: number; next: number }> => {
+  const fixed = await win.get(pos, 46);
+  if (!fixed || fixed.readUInt32LE(0) !== SIG_CENTRAL) {
+    throw new ZipError(`zip: bad central directory entry ${i + 1} of ${total} at offset ${pos}`);
+  }
+  const nameLen = fixed.readUInt16LE(28);
+  const extraLen = fixed.readUInt16LE(30);
+  const commentLen = fixed.readUInt16LE(32);
+  const flags = fixed.readUInt16LE(8);
+  const e: CentralEntry = {
+    name: '',
+    method: fixed.readUInt16LE(10),
+    flags,
+    compressedSize: fixed.readUInt32LE(20),
+    size: fixed.readUInt32LE(24),
+    localOffset: fixed.readUInt32LE(42),
+  };
+  const vars = await win.get(pos + 46, nameLen + extraLen);
+  if (!vars) throw new ZipError(`zip: central directory entry ${i + 1} at offset ${pos} runs past the directory's end`);
+  // Without the UTF-8 flag names are CP437; latin1 decodes its ASCII part the same.
+  e.name = vars.subarray(0, nameLen).toString(flags & FLAG_UTF8 ? 'utf8' : 'latin1');
+  applyZip64(e, vars.subarray(nameLen));
+  return { e, nameLen, next: pos + 46 + nameLen + extraLen + commentLen };
+};
+
+export async function walkZip(fh: FileHandle, fileSize: number, b: ListingBuilder, maxEntries = Number.MAX_SAFE_INTEGER): Promise<void> {
+  const dir = await findDirectory(fh, fileSize);
+  const dirEnd = dir.start + dir.size;
+  const win = new Window(fh, dirEnd);
+  /**
+   * Entries are read while the end record's count says so, and past it while central
+   * records follow within the directory: writers that do not use zip64 store the count of
+   * a zip with more than 65535 entries modulo 65536, and unzip reads them all.
+   */
+  const more = async (i: number, pos: number): Promise<boolean> => {
+    if (i < dir.entries) return true;
+    const sig = await win.get(pos, 4);
+    return sig !== null && sig.readUInt32LE(0) === SIG_CENTRAL;
+  };
+
+  // Pass 1: where every entry's data lies. An entry whose local record lies inside another
+  // entry's data (the "better zip bomb" quotes one kernel from many entries) is not decoded.
+  // A damaged directory is reported after the entries before the damage have been listed.
+  const local = new Window(fh, fileSize, 64 * 1024);
+  const spans: Span[] = [];
+  let damage: unknown = null;
+  {
+    let pos = dir.start;
     try {
-      head = await memberHead(fh, e, nameLen, dir.shift, fileSize);
-    } catch (err) {
-      // One damaged member should not hide the others.
-      b.fail(`zip: member "${e.name}": ${(err as Error).message}`);
+      for (let i = 0; (await more(i, pos)) && i <= maxEntries; i++) {
+        const { e, nameLen, next } = await readCentral(win, pos, i, dir.entries);
+        const start = e.localOffset + dir.shift;
+        const sig = await local.get(start, 4);
+        // an entry with no local record there is reported by pass 2 and spans nothing
+        const real = sig !== null && sig.readUInt32LE(0) === SIG_LOCAL;
+        spans.push({ start, end: real ? start + 30 + nameLen + e.compressedSize : start, central: pos });
+        pos = next;
+      }
+    } catch (e) {
+      damage = e;
+    }
+  }
+  // central position -> the entry it overlaps, and whether its own header lies inside that one's data
+  const overlapping = new Map<number, { other: Span; inside: boolean }>();
+  const order = spans.filter((x) => x.end > x.start).sort((x, y) => x.start - y.start);
+  let reach: Span | null = null; // the span reaching furthest so far
+  for (const cur of order) {
+    if (reach && cur.start < reach.end) {
+      overlapping.set(cur.central, { other: reach, inside: true });
+      if (!overlapping.has(reach.central)) overlapping.set(reach.central, { other: cur, inside: false });
+    }
+    if (!reach || cur.end > reach.end) reach = cur;
+  }
+  /** Names are read only for the message that is kept (the first error): random reads cost a window each. */
+  const overlapMessage = async (o: { other: Span; inside: boolean }): Promise<string> => {
+    const name = (await readCentral(new Window(fh, dirEnd, 64 * 1024), o.other.central, 0, dir.entries)).e.name;
+    const other = `member "${name}" (local header at offset ${o.other.start})`;
+    return `${o.inside ? `its local header lies inside the data of ${other}` : `its data overlaps ${other}`}: overlapping entries (a zip bomb construction) are not read`;
+  };
+
+  // Pass 2: each member's first bytes.
+  let pos = dir.start;
+  for (let i = 0; i < spans.length; i++) {
+    const { e, next } = await readCentral(win, pos, i, dir.entries);
+    pos = next;
+    const localPos = e.localOffset + dir.shift;
+    const where = `"${e.name}" (local header at offset ${localPos})`;
+    if (!b.entry(where)) return;
+    if (e.name.endsWith('/')) continue;
+    if (e.flags & FLAG_ENCRYPTED) {
+      b.fail(`zip: member ${where}: encrypted, its content cannot be read`);
       continue;
     }
-    if (head) b.file(e.name, head, e.size);
+    const overlap = overlapping.get(spans[i].central);
+    if (overlap !== undefined) {
+      if (b.listing.error === null) b.fail(`zip: member ${where}: ${await overlapMessage(overlap)}`);
+      continue;
+    }
+    if (e.size === 0 && e.compressedSize === 0) continue;
+    let head: Buffer;
+    try {
+      head = await memberHead(local, fh, e, localPos, fileSize);
+    } catch (err) {
+      // One damaged member should not hide the others.
+      b.fail(`zip: member ${where}: ${(err as Error).message}`);
+      continue;
+    }
+    b.file(e.name, head, e.size);
   }
+  if (damage) throw damage;
 }

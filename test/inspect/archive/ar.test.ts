@@ -121,5 +121,5 @@ t.test('maxMembers caps an ar', async (t) => {
   writeFileSync(lib, makeAr(Array.from({ length: 10 }, (_, i) => ({ name: `m${i}.o`, data: elfHeader(1) }))));
   const l = await inspectPath(lib, { maxMembers: 4 });
   t.equal(l.members, 4);
-  t.equal(l.capped, 'stopped after 4 members (maxMembers)');
+  t.match(l.capped, /^maxMembers: stopped after 4 members; "m4\.o" \(data at offset \d+\) and every entry after it were not read$/);
 });

@@ -81,5 +81,5 @@ t.test('errors are one line even when the input is hostile', async (t) => {
   h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   const l = await inspectPath(write('evil.tar', Buffer.concat([h, Buffer.alloc(1000)])));
   t.equal(l.format, 'tar');
-  t.equal(l.error, 'tar: unexpected end of data in "evil name"');
+  t.equal(l.error, 'tar: unexpected end of data in "evil name" (header at offset 0)');
 });
