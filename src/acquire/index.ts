@@ -13,11 +13,13 @@ import { InputError } from '../errors.js';
 import type { DerivationGraph, PackageMeta } from '../model/graph.js';
 import type { NixInfo } from './nix.js';
 import { parseNixJson, DEFAULT_STORE_DIR } from '../graph/nix-json.js';
-import { readJsonDump } from './json-file.js';
+import { DEFAULT_DUMP_LIMITS, readJsonDump } from './json-file.js';
 import { checkGraph } from '../graph/validate.js';
 
 export interface AcquireRequest {
   fromJson?: string;
+  /** caps on a --from-json dump (defaults: DEFAULT_DUMP_LIMITS) */
+  dumpLimits?: { maxBytes?: number; maxRatio?: number };
   targets: string[];
   file?: string;
   /** `-E EXPR` */
@@ -84,7 +86,14 @@ async function readGraph(req: AcquireRequest): Promise<DerivationGraph> {
       const loop = await symlinkLoop(req.fromJson);
       if (loop) throw new InputError(`--from-json ${req.fromJson}: a symlink loop (${loop}), not a file`);
     }
-    return readJsonDump(req.fromJson, { storeDir });
+    return readJsonDump(req.fromJson, {
+      storeDir,
+      limits: {
+        ...DEFAULT_DUMP_LIMITS,
+        ...(req.dumpLimits?.maxBytes ? { maxBytes: req.dumpLimits.maxBytes } : {}),
+        ...(req.dumpLimits?.maxRatio ? { maxRatio: req.dumpLimits.maxRatio } : {}),
+      },
+    });
   }
   const installables = req.targets.map(parseInstallable);
   req = { ...req, targets: installables.map((i) => i.target) };

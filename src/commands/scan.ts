@@ -88,7 +88,20 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const baselineFile = one(p, 'baseline');
   const baseline = baselineFile ? { file: baselineFile, report: loadReport(baselineFile, io, 'baseline') } : null;
 
+  /** A positive whole-number limit; bytes may be written 1G, 512M, 64K. */
+  const limit = (name: string): number | undefined => {
+    const v = one(p, name);
+    if (v === undefined) return undefined;
+    const m = /^(\d+)([KMG]i?B?)?$/i.exec(v);
+    const n = m ? Number(m[1]) * 1024 ** ({ K: 1, M: 2, G: 3 }[(m[2] ?? '')[0]?.toUpperCase() as 'K' | 'M' | 'G'] ?? 0) : NaN;
+    if (!Number.isSafeInteger(n) || n <= 0) throw new InputError(`scan: --${name} takes a positive number (bytes may be written 512M, 1G), not '${v}'`);
+    return n;
+  };
+  const dumpLimits = { maxBytes: limit('max-graph-bytes'), maxRatio: limit('max-graph-ratio') };
+  const archiveLimits = { maxBytes: limit('max-archive-bytes'), maxRatio: limit('max-archive-ratio'), maxMembers: limit('max-archive-members') };
+
   const req: AcquireRequest = {
+    dumpLimits,
     fromJson: fromJson === undefined ? undefined : fromJson === '-' ? '-' : path.resolve(io.cwd, fromJson),
     targets: p.positionals,
     file: file ? (/^<[^>]+>$/.test(file) ? file : path.resolve(io.cwd, file)) : undefined,
@@ -110,7 +123,7 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   // loaded only when used: the ELF and archive readers (and xz's WebAssembly) cost start-up time
   const inspect = p.flags.has('no-inspect')
     ? undefined
-    : (await import('../inspect/index.js')).makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress });
+    : (await import('../inspect/index.js')).makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress, archive: archiveLimits });
   const report = await scanGraph(graph, { rules, allowlist, failOn, failOnProvenance, today, baseline, inspect, declared });
   progress?.('');
   if (progress) io.stderr('\r\x1b[2K');

@@ -28,6 +28,8 @@ export interface InspectOptions {
   onProgress?: (msg: string) => void;
   /** at most this many files are read for ELF facts */
   maxElfFiles?: number;
+  /** caps on reading each archive (--max-archive-*; defaults in archive/types.ts) */
+  archive?: { maxBytes?: number; maxRatio?: number; maxMembers?: number };
 }
 
 /** An ELF finding before the gate has looked at it. */
@@ -208,6 +210,10 @@ async function bytesOf(p: string): Promise<number | null> {
   return total;
 }
 
+/** The options actually given: an absent flag must not override a default with undefined. */
+const definedOnly = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 /**
  * Where to read a store path from: itself, or — when it is a symlink — its target, provided
  * that stays in the same store directory. A fetched path that points elsewhere (`/etc/shadow`,
@@ -260,7 +266,7 @@ export function makeInspector(opts: InspectOptions): Inspector {
     for (const i of present) {
       opts.onProgress?.(`seedaudit: looking inside ${++done}/${present.length} store paths…`);
       const target = insideStore(onDisk(i.path!));
-      const facts = typeof target === 'string' ? contentFacts(await inspectPath(target)) : target;
+      const facts = typeof target === 'string' ? contentFacts(await inspectPath(target, definedOnly(opts.archive ?? {}))) : target;
       // a single file is listed under its store file name (`<hash>-tool`): say `tool`
       const base = path.basename(i.path!);
       for (const b of facts.binaries) if (b.member === base) b.member = i.name;

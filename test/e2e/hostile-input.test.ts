@@ -158,3 +158,11 @@ t.test('safe output: escapes, a failing stdout, atomic reports', async (t) => {
   t.equal((JSON.parse(dash.out) as { gate: { passed: boolean } }).gate.passed, true, '--report FMT:- writes to stdout');
   t.notOk(existsSync(path.join(tmp, '-')), 'and no file named -');
 });
+
+t.test('the size caps are flags', async (t) => {
+  const stdenvGz = path.join(corpusDir, 'nixpkgs-2024', 'stdenv.json.gz');
+  inputError(t, run(['scan', '--from-json', stdenvGz, '--max-graph-bytes', '64K']), /decompresses to more than 65536 bytes \(limit --max-graph-bytes\)/, 'a dump over --max-graph-bytes');
+  inputError(t, run(['scan', '--from-json', stdenvGz, '--max-archive-ratio', 'lots']), /--max-archive-ratio takes a positive number/, 'a limit that is no number');
+  const r = run(['scan', '--from-json', stdenvGz, '--max-graph-bytes', '1G', '--max-archive-bytes', '1M', '-q']);
+  t.equal(r.code, 0, `limits that hold change nothing (${r.err})`);
+});

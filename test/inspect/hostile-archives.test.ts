@@ -100,3 +100,17 @@ t.test('an ELF in an LZMA zip member makes the download prebuilt and fails the d
   t.notOk(r.gate.passed);
   for (const name of ['data-1.0.tar.gz', 'assets-1.0.zip']) t.not(r.inputs.find((i) => i.name === name)?.class, 'source', `${name} is never source`);
 });
+
+t.test('the archive caps given to the inspector (--max-archive-*) reach the readers', async (t) => {
+  const r = await scanGraph(graph(), {
+    rules, allowlist: parseAllowlist('{"version": 1, "seeds": []}', 'a.json'), failOn: 'unknown', today: '2026-12-02',
+    inspect: makeInspector({ storeRoot: root, archive: { maxMembers: 1 } }),
+  });
+  const tool = r.inputs.find((i) => i.name === 'tool-1.0.zip');
+  if (tool) {
+    t.equal(tool.class, 'prebuilt', 'the ELF comes first and is still found');
+    t.match(JSON.stringify(tool.evidence), /maxMembers: stopped after 1 members?/, 'and the member cap of 1 is named');
+  }
+  const defaults = await scan('unknown');
+  t.notMatch(JSON.stringify(defaults.inputs.find((i) => i.name === 'tool-1.0.zip')?.evidence ?? []), /maxMembers/, 'the default cap is not hit');
+});
