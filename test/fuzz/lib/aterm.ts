@@ -158,12 +158,16 @@ const kinds: Record<string, Generator> = {
   },
   'huge-drv': (ctx) => {
     const { graph, root, storeRoot, nonRoot } = setup(ctx);
-    const mib = ctx.rng.pick(ctx.shared.long ? [4, 32, 96] : [2, 8, 24]);
-    const d = graph[nonRoot()];
-    const filler = ctx.rng.pick(['a', '\\"', 'x86_64-linux ', '\n']);
-    d.env.buildPhase = filler.repeat(Math.ceil((mib * 1024 * 1024) / filler.length));
+    const mib = ctx.rng.pick(ctx.shared.long ? [4, 16, 32] : [2, 4, 8]);
+    const victim = nonRoot();
+    graph[victim].env.buildPhase = '\u0000HUGE';
     writeStore(storeRoot, graph);
-    return mk(ctx, storeRoot, root, 'read', `a ${mib} MiB buildPhase of ${JSON.stringify(filler)}`);
+    // written as ATerm bytes directly (escapes included): no huge strings in the harness
+    const filler = ctx.rng.pick(['a', '\\\\\\"', 'x86_64-linux ', '\\n']);
+    const text = readFileSync(fileOf(storeRoot, victim), 'latin1');
+    const [before, after] = text.split('\u0000HUGE');
+    writeFileSync(fileOf(storeRoot, victim), Buffer.concat([Buffer.from(before, 'latin1'), Buffer.alloc(mib * 1024 * 1024 - (mib * 1024 * 1024) % filler.length, filler), Buffer.from(after, 'latin1')]));
+    return mk(ctx, storeRoot, root, 'read', `a ${mib} MiB buildPhase of ${JSON.stringify(filler)} (as written in the .drv)`);
   },
   'dyn-nested': (ctx) => {
     const { graph, root, storeRoot, nonRoot } = setup(ctx);

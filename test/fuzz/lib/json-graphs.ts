@@ -236,7 +236,7 @@ const kinds: Record<string, Generator> = {
   },
   'huge-string': (ctx) => {
     const { graph, version } = base(ctx.rng);
-    const mib = ctx.rng.pick(ctx.shared.long ? [1, 8, 64] : [1, 4, 16]);
+    const mib = ctx.rng.pick(ctx.shared.long ? [1, 8, 32] : [1, 4, 8]);
     const key = ctx.rng.pick(Object.keys(graph));
     const field = ctx.rng.pick(['name', 'url', 'buildPhase', 'builder-arg']);
     const big = ctx.rng.pick(['a', 'x86_64-linux-', '/', 'aaaa!', ' ']).repeat(Math.ceil((mib * 1024 * 1024) / 5)).slice(0, mib * 1024 * 1024);

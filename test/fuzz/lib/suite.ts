@@ -93,12 +93,16 @@ export function planJobs(classes: InputClass[], opts: Pick<SuiteOptions, 'seed' 
     return jobs;
   }
   // first every kind of every class once, so even a run cut short by the time cap tries them all
+  // (classes interleaved: a cut still reaches every class)
   const first = new Set<string>();
-  for (const cls of classes)
-    Object.keys(cls.kinds).forEach((kind, i) => {
+  const most = Math.max(...classes.map((c) => Object.keys(c.kinds).length));
+  for (let i = 0; i < most; i++)
+    for (const cls of classes) {
+      const kind = Object.keys(cls.kinds)[i];
+      if (kind === undefined) continue;
       jobs.push({ cls, kind, index: i, seed: caseSeed(opts.seed, cls.name, i) });
       first.add(`${cls.name}:${i}`);
-    });
+    }
   const total = classes.reduce((a, c) => a + c.weight, 0);
   const per = classes.map((c) => Math.max(Object.keys(c.kinds).length, Math.round((opts.budget * c.weight) / total)));
   // interleave the classes so a time cap cuts every class alike
