@@ -2,9 +2,10 @@
  * Class `json`: `--from-json` dumps in every Nix JSON version (2.4-2.17, 2.18-2.31, v3, v4),
  * plain or gzip, from a file or stdin, with structural and byte-level mutations.
  */
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { corpusDir } from '../../helpers.js';
 import { JSON_VERSIONS, derivationsOf, randomGraph, storePath, toJsonDoc, type Graph, type JsonVersion } from './graph.js';
 import { NASTY, type GenContext, type Generator, type InputClass, type Shared } from './context.js';
 import type { Expect, FuzzCase, RunResult, Violation } from './runner.js';
@@ -97,10 +98,6 @@ const setAt = (o: unknown, p: (string | number)[], v: unknown): void => {
   const parent = getAt(o, p.slice(0, -1)) as Record<string | number, unknown>;
   parent[p[p.length - 1]] = v;
 };
-const delAt = (o: unknown, p: (string | number)[]): void => {
-  const parent = getAt(o, p.slice(0, -1)) as Record<string | number, unknown>;
-  delete parent[p[p.length - 1]];
-};
 
 /** Reference `missing` from `d` in the graph model (any JSON version is written from it). */
 const addInput = (g: Graph, from: string, missing: string) => (g[from].inputDrvs[missing] = ['out']);
@@ -118,7 +115,48 @@ function gzipBomb(shared: Shared): string {
   return file;
 }
 
+/** Real graphs (Nix 2.8 dumps of nixpkgs and Aux), the small ones: parsed once per run. */
+const CORPUS = ['aux-foundation/stage0-hex0.json.gz', 'nixpkgs-2024/stdenv.json.gz', 'nixpkgs-2024/jq.json.gz', 'aux-foundation/stage2-busybox.json.gz'];
+const corpusCache = new Map<string, Graph>();
+function corpusGraph(rng: Rng): { name: string; graph: Graph } | null {
+  const have = CORPUS.filter((f) => existsSync(path.join(corpusDir, f)));
+  if (!have.length) return null;
+  const name = rng.pick(have);
+  let g = corpusCache.get(name);
+  if (!g) corpusCache.set(name, (g = JSON.parse(gunzipSync(readFileSync(path.join(corpusDir, name))).toString()) as Graph));
+  return { name, graph: structuredClone(g) };
+}
+
 const kinds: Record<string, Generator> = {
+  corpus: (ctx) => {
+    const c = corpusGraph(ctx.rng);
+    if (!c) return kinds.valid(ctx);
+    const version = ctx.rng.pick(JSON_VERSIONS);
+    const e = emit(c.graph, version);
+    return mk(ctx, e.text, 'read', `${c.name} re-encoded as ${version} (${e.count} derivations)`, { check: countsAll(e.count) });
+  },
+  'corpus-mutated': (ctx) => {
+    const c = corpusGraph(ctx.rng);
+    if (!c) return kinds['dangling-input'](ctx);
+    const version = ctx.rng.pick(JSON_VERSIONS);
+    const keys = Object.keys(c.graph);
+    const what = ctx.rng.pick(['drop-derivation', 'wrong-type', 'self-reference']);
+    const doc = what === 'wrong-type' ? toJsonDoc(c.graph, version) : null;
+    if (what === 'drop-derivation') {
+      const referenced = [...new Set(Object.values(c.graph).flatMap((d) => Object.keys(d.inputDrvs)))];
+      delete c.graph[ctx.rng.pick(referenced)];
+    } else if (what === 'self-reference') {
+      const k = ctx.rng.pick(keys);
+      c.graph[k].inputDrvs[k] = ['out'];
+    } else {
+      const drvs = derivationsOf(doc!);
+      const key = ctx.rng.pick(Object.keys(drvs));
+      const p = ctx.rng.pick(fieldPaths(drvs[key], version));
+      const old = getAt(drvs[key], p);
+      setAt(drvs[key], p, ctx.rng.pick(WRONG.filter((v) => typeOf(v) !== typeOf(old))));
+    }
+    return mk(ctx, doc ? JSON.stringify(doc) : emit(c.graph, version).text, 'error', `${c.name} as ${version}: ${what}`);
+  },
   valid: (ctx) => {
     const { graph, version } = base(ctx.rng);
     const e = emit(graph, version);
