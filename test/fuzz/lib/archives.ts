@@ -7,7 +7,8 @@
  * be called source. Flips inside a member's stored bytes (where no container checksum reaches)
  * and in a stream's magic are not held to that; they must still meet the rest of the contract.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { buildElf } from '../../inspect/elf/builder.js';
@@ -77,7 +78,7 @@ function make(rng: Rng, format: Format, ms: Member[]): Made {
 const classified = (r: RunResult): Violation[] => {
   if (r.code === 2 || !r.stdout.trimStart().startsWith('{')) return [];
   const rep = JSON.parse(r.stdout) as { inputs: { kind: string; name: string; class: string; evidence: { rule: string; detail: string }[] }[] };
-  const i = rep.inputs.find((x) => x.kind === 'input-src' && x.name.startsWith('pkg'));
+  const i = rep.inputs.find((x) => x.kind === 'input-src' && (x.name.startsWith('pkg') || x.name === 'source'));
   if (!i) return [{ name: 'input-missing', detail: 'the archive input is not in the report' }];
   if (i.class === 'prebuilt') return [];
   if (i.class === 'unknown' && i.evidence.length) return [];
@@ -193,6 +194,36 @@ const kinds: Record<string, Generator> = {
     const tar = makeTar(ms).buf;
     const codec = ctx.rng.pick<Codec | null>([null, 'gzip', 'xz']);
     return scan(ctx, codec ? compress(codec, tar) : tar, codec ? `tar.${EXT[codec]}` : 'tar', 'fail', `${codec ? `tar.${EXT[codec]}` : 'tar'}: the ELF member written as a ${sparse === 'gnu' ? "GNU sparse ('S')" : 'PAX 1.0 sparse'} file`);
+  },
+  'source-tree': (ctx) => {
+    // a directory input: special files, link loops and deep nesting beside the ELF
+    const storeRoot = path.join(ctx.dir, 'root');
+    const src = storePath(ctx.rng, 'source');
+    const [root, d] = builtDrv(ctx.rng, 'root-1.0', [], [src], []);
+    writeStore(storeRoot, { [root]: d });
+    const top = path.join(storeRoot, src);
+    const depth = ctx.rng.pick([1, 50, 300]);
+    const deep = path.join(top, ...Array.from({ length: depth }, (_, i) => `d${i % 10}`));
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(path.join(top, 'README'), 'hello\n');
+    writeFileSync(path.join(ctx.rng.chance(0.5) ? deep : top, 'tool'), elfBytes(ctx.rng));
+    const extras: string[] = [];
+    for (const what of ['fifo', 'loop', 'dev-zero', 'outside', 'self'].filter(() => ctx.rng.chance(0.6))) {
+      const at = path.join(ctx.rng.chance(0.5) ? deep : top, `x-${what}`);
+      if (what === 'fifo') execFileSync('mkfifo', [at]);
+      else if (what === 'loop') symlinkSync(at, at);
+      else if (what === 'dev-zero') symlinkSync('/dev/zero', at);
+      else if (what === 'outside') symlinkSync('/etc', at);
+      else symlinkSync('.', at);
+      extras.push(what);
+    }
+    return {
+      args: scanStoreArgs(storeRoot, root, ctx.shared.emptyAllowlist, ['--fail-on', 'unknown', '--format', 'json']),
+      expect: 'fail',
+      why: `a source directory ${depth} levels deep holding an ELF, with ${extras.join(', ') || 'nothing else'}`,
+      timeoutMs: 10_000,
+      check: classified,
+    };
   },
   bomb: (ctx) => {
     const f = ctx.rng.pick<'tar.gzip' | 'tar.xz' | 'tar.zstd' | 'tar.bzip2' | 'zip'>(['tar.gzip', 'tar.zstd', 'tar.xz', 'zip', 'tar.bzip2']);
