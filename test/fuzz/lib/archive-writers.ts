@@ -5,7 +5,8 @@
  * tools, with their default integrity checks).
  */
 import { spawnSync } from 'node:child_process';
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { constants as zc, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 
 export interface Member {
   name: string;
@@ -14,6 +15,8 @@ export interface Member {
   method?: number;
   /** tar: written as a sparse file of this form */
   sparse?: 'gnu' | 'pax';
+  /** zip: the stored bytes, CRC and size given (a bomb made without holding its data) */
+  raw?: { body: Buffer; crc: number; size: number };
 }
 
 export interface Region {
@@ -123,8 +126,9 @@ export function makeZip(members: Member[]): Built {
   for (const m of members) {
     const method = m.method ?? 8;
     const name = Buffer.from(m.name);
-    const body = method === 8 ? deflateRawSync(m.data) : m.data;
-    const crc = crc32(m.data);
+    const body = m.raw ? m.raw.body : method === 8 ? deflateRawSync(m.data) : m.data;
+    const crc = m.raw ? m.raw.crc : crc32(m.data);
+    const usize = m.raw ? m.raw.size : m.data.length;
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(20, 4);
@@ -132,7 +136,7 @@ export function makeZip(members: Member[]): Built {
     lh.writeUInt16LE(method, 8);
     lh.writeUInt32LE(crc, 14);
     lh.writeUInt32LE(body.length, 18);
-    lh.writeUInt32LE(m.data.length, 22);
+    lh.writeUInt32LE(usize, 22);
     lh.writeUInt16LE(name.length, 26);
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0);
@@ -142,7 +146,7 @@ export function makeZip(members: Member[]): Built {
     ch.writeUInt16LE(method, 10);
     ch.writeUInt32LE(crc, 16);
     ch.writeUInt32LE(body.length, 20);
-    ch.writeUInt32LE(m.data.length, 24);
+    ch.writeUInt32LE(usize, 24);
     ch.writeUInt16LE(name.length, 28);
     ch.writeUInt32LE((0o100755 << 16) >>> 0, 38);
     ch.writeUInt32LE(offset, 42);
@@ -211,4 +215,38 @@ export function makeDeb(tar: Buffer, codec: Codec | null): Built {
     { name: 'control.tar.gz', data: gzipSync(control) },
     { name: codec ? `data.tar.${EXT[codec]}` : 'data.tar', data: codec ? compress(codec, tar) : tar },
   ]);
+}
+
+/** `cmd` of a codec, reading a file and writing one (no buffer of the whole stream here). */
+export function compressFile(codec: Codec, input: string, output: string): void {
+  const cmd = { gzip: ['gzip', '-c', '-6'], xz: ['xz', '-c', '-1', '--check=crc64'], bzip2: ['bzip2', '-c', '-9'], zstd: ['zstd', '-c', '-q', '--check'] }[codec];
+  const fin = openSync(input, 'r');
+  const fout = openSync(output, 'w');
+  try {
+    const r = spawnSync(cmd[0], cmd.slice(1), { stdio: [fin, fout, 'pipe'] });
+    if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed: ${r.stderr}`);
+  } finally {
+    closeSync(fin);
+    closeSync(fout);
+  }
+}
+
+/** `mib` MiB of zeros written to an open file in 16 MiB chunks. */
+export function writeZeros(fd: number, mib: number): void {
+  const chunk = Buffer.alloc(16 * 1024 * 1024);
+  for (let left = mib; left > 0; left -= 16) writeSync(fd, chunk, 0, Math.min(16, left) * 1024 * 1024);
+}
+
+/** A deflate stream of `mib` MiB of zeros, built from independent 16 MiB segments (full flushes). */
+export function deflatedZeros(mib: number): { body: Buffer; crc: number; size: number } {
+  const chunk = Buffer.alloc(16 * 1024 * 1024);
+  const seg = deflateRawSync(chunk, { finishFlush: zc.Z_FULL_FLUSH });
+  const parts: Buffer[] = [];
+  let crc = 0;
+  for (let left = mib; left > 0; left -= 16) {
+    parts.push(left >= 16 ? seg : deflateRawSync(chunk.subarray(0, left * 1024 * 1024), { finishFlush: zc.Z_FULL_FLUSH }));
+    crc = crc32(chunk.subarray(0, Math.min(16, left) * 1024 * 1024), crc);
+  }
+  parts.push(deflateRawSync(Buffer.alloc(0)));
+  return { body: Buffer.concat(parts), crc, size: mib * 1024 * 1024 };
 }

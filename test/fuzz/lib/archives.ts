@@ -7,14 +7,14 @@
  * be called source. Flips inside a member's stored bytes (where no container checksum reaches)
  * and in a stream's magic are not held to that; they must still meet the rest of the contract.
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { buildElf } from '../../inspect/elf/builder.js';
 import { builtDrv, storePath } from './graph.js';
 import { putPath, scanStoreArgs, writeStore } from './store.js';
-import { CODECS, EXT, MAGIC_LEN, compress, makeAr, makeDeb, makeTar, makeZip, setTarChecksum, tarHeader, type Built, type Codec, type Member } from './archive-writers.js';
+import { CODECS, EXT, MAGIC_LEN, compress, compressFile, deflatedZeros, writeZeros, makeAr, makeDeb, makeTar, makeZip, setTarChecksum, tarHeader, type Built, type Codec, type Member } from './archive-writers.js';
 import type { GenContext, Generator, InputClass, Shared } from './context.js';
 import type { Expect, FuzzCase, RunResult, Violation } from './runner.js';
 import type { Rng } from './prng.js';
@@ -232,18 +232,26 @@ const kinds: Record<string, Generator> = {
   },
 };
 
-/** Bombs are made once per run and format (the ELF is the same one in every copy). */
+/** Bombs are made once per run and format, streamed to files (never held whole in memory). */
 function bombFile(shared: Shared, f: string, rng: Rng): { file: string; mib: number } {
   const mib = shared.long ? (f === 'tar.bzip2' ? 256 : 1024) : f === 'tar.bzip2' ? 32 : f === 'tar.xz' ? 64 : 128;
   const file = path.join(shared.cacheDir, `bomb-${mib}.${f}`);
   if (!existsSync(file)) {
-    const zeros = Buffer.alloc(mib * 1024 * 1024);
     const elf = { name: 'pkg-1.0/bin/tool', data: elfBytes(rng) };
     if (f === 'zip') {
-      writeFileSync(file, makeZip([{ name: 'pkg-1.0/zeros', data: zeros, method: 8 }, { ...elf, method: 8 }]).buf);
+      writeFileSync(file, makeZip([{ name: 'pkg-1.0/zeros', data: Buffer.alloc(0), method: 8, raw: deflatedZeros(mib) }, { ...elf, method: 8 }]).buf);
     } else {
-      const tar = Buffer.concat([tarHeader('pkg-1.0/zeros', zeros.length), zeros, makeTar([elf]).buf]);
-      writeFileSync(file, compress(f.slice(4) as Codec, tar));
+      const tarFile = `${file}.tar`;
+      const fd = openSync(tarFile, 'w');
+      try {
+        writeSync(fd, tarHeader('pkg-1.0/zeros', mib * 1024 * 1024));
+        writeZeros(fd, mib);
+        writeSync(fd, makeTar([elf]).buf);
+      } finally {
+        closeSync(fd);
+      }
+      compressFile(f.slice(4) as Codec, tarFile, file);
+      rmSync(tarFile);
     }
   }
   return { file, mib };

@@ -62,7 +62,7 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   ms: number;
-  /** peak RSS in MiB (ru_maxrss from the child, else the watchdog's highest sample) */
+  /** peak RSS in MiB (VmHWM the child reports at exit, else the watchdog's highest VmRSS sample) */
   rssMiB: number;
   timedOut: boolean;
   memoryKilled: boolean;
@@ -76,8 +76,13 @@ export interface Limits {
   killRssMiB: number;
 }
 
+/**
+ * Current RSS of the child, once it runs child.mjs: before exec the forked process still
+ * counts the runner's pages, which are not the CLI's.
+ */
 const rssOf = (pid: number): number => {
   try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('child.mjs')) return 0;
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
   } catch {
@@ -145,8 +150,8 @@ export function runCase(c: FuzzCase, limits: Limits): Promise<RunResult> {
       clearInterval(watch);
       stop?.();
       try {
-        const r = JSON.parse(rusage) as { maxRSS: number };
-        peak = Math.max(peak, r.maxRSS / 1024);
+        const r = JSON.parse(rusage) as { peakKiB: number | null };
+        if (r.peakKiB) peak = Math.max(peak, r.peakKiB / 1024);
       } catch {
         // killed before it could report: the watchdog's samples stand
       }
