@@ -5,13 +5,14 @@
  * (FIFOs, symlinks, bombs), the expectation, and what was observed when it was written.
  *   node --import=./node_modules/@tapjs/typescript/dist/esm/import.mjs test/fuzz/regressions/make.ts
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildElf } from '../../inspect/elf/builder.js';
 import { builtDrv, fetchDrv, toAterm, type Drv } from '../lib/graph.js';
 import { Rng } from '../lib/prng.js';
-import { compress, makeTar, makeZip, tarHeader, type Member } from '../lib/archive-writers.js';
+import { compress, compressFile, makeTar, makeZip, tarHeader, writeZeros } from '../lib/archive-writers.js';
 import type { Expect } from '../lib/runner.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -274,6 +275,39 @@ const specs: Spec[] = [
     timeoutMs: 60_000,
     observed: 'exit 1, but peak RSS ~1.1 GiB for a 32 MiB member (the bzip2 stream is buffered, not streamed); a larger one runs out of memory',
     expected: 'exit 1 with bounded memory (a few tens of MiB whatever the size)',
+  },
+  {
+    name: 'archive-zip-local-header-mismatch',
+    fuzzClass: 'archive/bogus-size:silent-pass',
+    ...archiveCase('pkg-1.0.zip', (() => {
+      const z = makeZip([{ name: 'pkg-1.0/README', data: Buffer.from('hello\n'), method: 0 }, { name: 'pkg-1.0/bin/tool', data: elf, method: 0 }]);
+      z.buf.writeUInt16LE(0, z.members[1].header + 26); // the ELF's local header: name length 0 (the central directory says 16)
+      return z.buf;
+    })()),
+    expect: 'fail',
+    observed: "exit 0: the member's data is read from the offset the local header's name length gives (its name bytes, then the ELF), so the ELF is not seen; the mismatch with the central directory goes unnoticed and the input is source",
+    expected: 'exit 1: a local header that disagrees with the central directory makes the listing incomplete (unknown)',
+  },
+  {
+    name: 'archive-zstd-bomb',
+    fuzzClass: 'archive/bomb:memory',
+    ...archiveCase('pkg-1.0.tar.zst', (() => {
+      const tmp = path.join(os.tmpdir(), `seedaudit-zstd-bomb-${process.pid}.tar`);
+      const fd = openSync(tmp, 'w');
+      writeSync(fd, tarHeader('pkg-1.0/zeros', 1024 * 1024 * 1024));
+      writeZeros(fd, 1024);
+      writeSync(fd, makeTar([{ name: 'pkg-1.0/bin/tool', data: elf }]).buf);
+      closeSync(fd);
+      compressFile('zstd', tmp, `${tmp}.zst`);
+      const out = readFileSync(`${tmp}.zst`);
+      rmSync(tmp);
+      rmSync(`${tmp}.zst`);
+      return out;
+    })()),
+    expect: 'fail',
+    timeoutMs: 60_000,
+    observed: 'peak RSS ~1.1 GiB for a 1 GiB member (the zstd frame is decompressed whole, not streamed)',
+    expected: 'exit 1 with bounded memory',
   },
 ];
 
