@@ -244,7 +244,7 @@ const specs: Spec[] = [
       { name: 'pkg-1.0/bin/tool', data: compress('zstd', elf), method: 93 },
     ]).buf),
     expect: 'fail',
-    observed: 'exit 0: the ELF member (method 93, zstd; 95, xz, the same) is skipped without a trace; the input is source ("a complete listing with no binary")',
+    observed: 'exit 0: the ELF member (method 93, zstd) is skipped without a trace; the input is source ("a complete listing with no binary"). The fuzz run saw the same for methods 9 (deflate64), 12 (bzip2), 14 (lzma), 95 (xz) and 99 (AES)',
     expected: 'exit 1 under --fail-on unknown: the member is read, or the listing is incomplete and the input unknown',
   },
   {
@@ -308,6 +308,37 @@ const specs: Spec[] = [
     timeoutMs: 60_000,
     observed: 'peak RSS ~1.1 GiB for a 1 GiB member (the zstd frame is decompressed whole, not streamed)',
     expected: 'exit 1 with bounded memory',
+  },
+  {
+    name: 'json-wrong-type-internal-error',
+    fuzzClass: 'json/wrong-type:internal-error',
+    args: [...base, '--no-inspect', '--format', 'json', '--from-json', '{dir}/graph.json'],
+    expect: 'error',
+    files: (() => {
+      const [m, md] = drv('consumer-1.0', [], [`${S}/${h('5')}-hello-2.12.tar.gz`]);
+      return { 'allow.json': allow, 'graph.json': json2({ [m]: { ...md, env: { ...md.env, buildPhase: true } as unknown as Record<string, string> } }) };
+    })(),
+    observed: 'exit 2 with "seedaudit: internal error: text.includes is not a function": a non-string env value reaches the consumer-script facts',
+    expected: 'exit 2 naming the field (env.buildPhase is not a string)',
+  },
+  {
+    name: 'archive-tar-truncated-first-header',
+    fuzzClass: 'archive/truncate:silent-pass',
+    ...archiveCase('pkg-1.0.tar', makeTar([{ name: 'pkg-1.0/bin/tool', data: elf }]).buf.subarray(0, 289)),
+    expect: 'fail',
+    observed: 'exit 0: a tar cut inside its first header (289 of 512 bytes, ustar magic present) is one plain non-binary file; the input is source',
+    expected: 'exit 1: a truncated tar is an incomplete listing (unknown)',
+  },
+  {
+    name: 'rules-folder-with-fifo',
+    fuzzClass: 'rules/special:timeout (and :memory for a /dev/zero link)',
+    args: [...base, '--no-inspect', '--from-json', '{dir}/graph.json', '--rules', '{dir}/rules.d'],
+    expect: 'error',
+    timeoutMs: 6000,
+    setup: { fifo: ['rules.d/b.json'] },
+    files: { 'allow.json': allow, 'graph.json': json2({ [leaf]: leafD }), 'rules.d/a.json': JSON.stringify({ rules: [] }) },
+    observed: 'hangs: every *.json in the folder is read with readFileSync, b.json is a FIFO nobody writes to (a symlink to /dev/zero there: unbounded memory)',
+    expected: 'exit 2 at once: b.json is not a regular file',
   },
 ];
 
