@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { cliPath, runCase, violations, type Expect, type FuzzCase } from './lib/runner.js';
 import { KNOWN_FAILING } from './known-failures.js';
+import { printable } from './lib/suite.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'regressions');
 const limits = { timeoutMs: 15_000, rssMiB: 512, killRssMiB: 1536 };
@@ -55,7 +56,7 @@ t.test('fuzz regressions: each reproducer meets the contract', { timeout: 0 }, a
       };
       const r = await runCase(c, limits);
       const vs = violations(c, r, limits);
-      const msg = `${name}: ${vs.length ? vs.map((v) => `${v.name}: ${v.detail}`).join('; ').slice(0, 500) : 'meets the contract'} (expected: ${spec.expected}; see test/fuzz/regressions/${name}/NOTE.md)`;
+      const msg = printable(`${name}: ${vs.length ? vs.map((v) => `${v.name}: ${v.detail}`).join('; ').slice(0, 500) : 'meets the contract'} (expected: ${spec.expected}; see test/fuzz/regressions/${name}/NOTE.md)`).replace(/\n/g, "\\n");
       const known = KNOWN_FAILING[`regression/${name}`];
       if (vs.length && known) t.pass(msg, { todo: `known failing: ${known}` });
       else t.equal(vs.length, 0, msg);

@@ -71,6 +71,14 @@ interface Job {
   seed: number;
 }
 
+/**
+ * Text safe for the TAP stream and a terminal: the generated names carry ANSI escapes, CR,
+ * U+2028 and bidi overrides on purpose, and a raw one in a test name or comment can break the
+ * TAP parser's lines (and so its counts).
+ */
+export const printable = (s: string): string =>
+  s.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
 export function planJobs(classes: InputClass[], opts: Pick<SuiteOptions, 'seed' | 'budget' | 'only' | 'long'>): Job[] {
@@ -197,7 +205,7 @@ export async function runSuite(classes: InputClass[], shared: Omit<Shared, 'cach
       }
       done++;
       if (vs.length && opts.log)
-        opts.log(`FAIL ${job.cls.name}/${job.kind} seed=${job.seed} (${c?.why ?? ''}): ${vs.map((v) => `${v.name}: ${v.detail}`).join('; ').slice(0, 400)}`);
+        opts.log(printable(`FAIL ${job.cls.name}/${job.kind} seed=${job.seed} (${c?.why ?? ''}): ${vs.map((v) => `${v.name}: ${v.detail}`).join('; ').slice(0, 400)}`));
       else if (opts.log && done % 100 === 0) opts.log(`… ${done}/${jobs.length} cases`);
       rmSync(dir, { recursive: true, force: true });
     }
@@ -230,5 +238,5 @@ export function formatSummary(s: Summary, known: Record<string, string> = {}): s
     if (f.examples.length > 1) out.push(`      also: ${f.examples.slice(1).join(' | ').slice(0, 400)}`);
     out.push(`      replay: SEEDAUDIT_FUZZ_CASE=${f.first.cls}:${f.first.kind}:${f.first.seed}${f.first.artifact ? `  (files: ${f.first.artifact})` : ''}`);
   }
-  return out.join('\n');
+  return out.map(printable).join('\n');
 }
