@@ -33,7 +33,7 @@ function instructions(bin, mode) {
   const extra = mode === 'no-inspect' ? ['--no-inspect'] : [];
   const r = spawnSync(
     'valgrind',
-    ['--tool=callgrind', `--callgrind-out-file=${path.join(work, 'cg.out')}`, process.execPath, '--single-threaded', bin, 'scan', '--from-json', graph, ...extra, '--format', 'json', '-q', '-o', path.join(work, 'r.json')],
+    ['--tool=callgrind', `--callgrind-out-file=${path.join(work, 'cg.out')}`, process.execPath, '--single-threaded', bin, 'scan', '--from-json', graph, ...extra, '--format', 'json', '-q', '--output', path.join(work, 'r.json')],
     { encoding: 'utf8' },
   );
   const m = /Collected : (\d+)/.exec(r.stderr);

@@ -87,8 +87,8 @@ const PARSE_FLOOR =
  */
 function commands(g, work, nixStore, baseCli) {
   const out = (tag) => path.join(work, `report-${g.label}-${tag}.json`);
-  const scanJson = (bin, o, extra) => ['node', [bin, 'scan', '--from-json', g.jsonGz, ...extra, '--format', 'json', '-q', '-o', o]];
-  const scanAterm = (bin, o, extra) => ['node', [bin, 'scan', '--store-root', g.storeRoot, g.root, ...extra, '--format', 'json', '-q', '-o', o]];
+  const scanJson = (bin, o, extra) => ['node', [bin, 'scan', '--from-json', g.jsonGz, ...extra, '--format', 'json', '-q', '--output', o]];
+  const scanAterm = (bin, o, extra) => ['node', [bin, 'scan', '--store-root', g.storeRoot, g.root, ...extra, '--format', 'json', '-q', '--output', o]];
   const c = {
     parse: () => ['node', ['-e', PARSE_FLOOR, g.jsonGz]],
     json: (o = out('json')) => scanJson(cli, o, ['--no-inspect']),

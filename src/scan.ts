@@ -4,7 +4,9 @@
  * it here), inspect the outputs' ELF files, apply the allowlist and the gate. Acquisition
  * (reading the graph) happens before, rendering after.
  */
-import type { DerivationGraph } from './model/graph.js';
+import type { DerivationGraph, PackageMeta } from './model/graph.js';
+import { checkProvenance, provenanceItems } from './model/provenance.js';
+import { baselineKeysOf, countItems } from './model/gate.js';
 import { isFixedOutput } from './model/graph.js';
 import { collectInputs, gatherFacts } from './facts/index.js';
 import { GraphIndex } from './graph/index.js';
@@ -15,14 +17,26 @@ import { placeInputs } from './classify/closure.js';
 import type { CompiledRule } from './classify/rules.js';
 import type { Allowlist } from './gate/allowlist.js';
 import { isBinaryClass, runGate, type GateInputIn } from './gate/gate.js';
-import type { Coverage, FailOn, ScanReport } from './model/report.js';
+import type { Coverage, FailOn, ProvenanceCheck, ProvenanceReport, ReportInput, ScanReport } from './model/report.js';
 import type { ElfObservation } from './inspect/index.js';
 import { VERSION } from './version.js';
+import { shippedRegistry } from './gate/registry.js';
+
+/** Declared metadata for any derivation of the graph (--meta FILE), by .drv path or else by name. */
+export interface DeclaredPackages {
+  file: string;
+  byDrv: Map<string, PackageMeta>;
+  byName: Map<string, PackageMeta>;
+}
 
 export interface ScanOptions {
   rules: CompiledRule[];
   allowlist: Allowlist;
   failOn: FailOn;
+  /** --fail-on provenance: declared-vs-detected disagreements are gate items */
+  failOnProvenance?: boolean;
+  /** --meta FILE */
+  declared?: DeclaredPackages;
   /** YYYY-MM-DD, for allowlist expiry */
   today: string;
   baseline?: { file: string; report: ScanReport } | null;
@@ -51,6 +65,14 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
   const sizes = opts.inspect ? await opts.inspect.sizes(binaryPaths) : new Map<string, number>();
   const coverage = opts.inspect ? opts.inspect.coverage() : notInspected(graph, raw);
 
+  // a seed's size: measured in the store when the path is there, else as the seed registry records it
+  const sizeOf = (c: ClassifiedInput): { size: number | null; sizeFrom: 'store' | 'registry' | null } => {
+    if (!isBinaryClass(c.class)) return { size: null, sizeFrom: null };
+    const measured = c.path ? sizes.get(c.path) : undefined;
+    if (measured !== undefined) return { size: measured, sizeFrom: 'store' };
+    const known = c.hash ? shippedRegistry().byHash.get(c.hash)?.size : undefined;
+    return known !== undefined ? { size: known, sizeFrom: 'registry' } : { size: null, sizeFrom: null };
+  };
   const partial: GateInputIn[] = classified.map((c) => {
     const place = placement.get(c.id)!;
     return {
@@ -67,7 +89,7 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
       evidence: c.evidence,
       via: place.via,
       roots: place.roots,
-      size: isBinaryClass(c.class) && c.path ? (sizes.get(c.path) ?? null) : null,
+      ...sizeOf(c),
     };
   });
   // binaries first, then by class and name: the order a reviewer reads in
@@ -87,13 +109,26 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
     today: opts.today,
     baseline: opts.baseline ?? null,
   });
+  const provenance = provenanceOf(graph, inputs, opts);
+  if (provenance?.failOn) {
+    // disagreements are gate items under --fail-on provenance, whatever the binary policy
+    const base = opts.baseline ? baselineKeysOf(opts.baseline.report) : null;
+    const items = provenanceItems(provenance.checks, base, opts.baseline?.file ?? null);
+    gate.items.push(...items);
+    gate.failures.push(...items.filter((i) => i.status === 'fail').map((i) => i.ref));
+    gate.counts = countItems(gate.items);
+    gate.passed = gate.counts.failing === 0;
+  }
   const count = (cls: string) => inputs.filter((i) => i.class === cls).length;
   return {
     schemaVersion: 1,
     tool: { name: 'seedaudit', version: VERSION },
     generatedAt: (opts.now ?? new Date()).toISOString(),
     graph: { ...graph.source, storeDir: graph.storeDir },
-    roots: graph.roots.map((r) => ({ drv: r, name: graph.derivations.get(r)?.name ?? r })),
+    roots: graph.roots.map((r) => {
+      const meta = graph.rootMeta?.get(r);
+      return { drv: r, name: graph.derivations.get(r)?.name ?? r, ...(meta ? { attr: meta.attr, position: meta.position } : {}) };
+    }),
     summary: {
       derivations: graph.derivations.size,
       ...fixedOutputCounts(graph),
@@ -108,17 +143,64 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
     inputs,
     trustBase: graph.roots.map((root) => {
       const mine = inputs.filter((i) => i.roots.includes(root));
+      const seeds = mine.filter((i) => i.class === 'seed');
+      const sized = seeds.filter((i) => typeof i.size === 'number');
       return {
         root,
         name: graph.derivations.get(root)?.name ?? root,
-        seeds: mine.filter((i) => i.class === 'seed').map((i) => i.id),
+        seeds: seeds.map((i) => i.id),
         prebuilt: mine.filter((i) => i.class === 'prebuilt').map((i) => i.id),
+        seedBytes: sized.length ? sized.reduce((a, i) => a + (i.size as number), 0) : null,
+        seedsOfUnknownSize: seeds.length - sized.length,
       };
     }),
     elf,
     allowlist: { file: opts.allowlist.file, entries: opts.allowlist.entries.length },
     coverage,
+    ...(provenance ? { provenance } : {}),
     gate,
+  };
+}
+
+/**
+ * Declared versus detected provenance: the roots' declarations (evaluated from the expression)
+ * and, with --meta FILE, those of every derivation of the graph the file names. Absent when
+ * nothing declared anything and no check was asked for.
+ */
+function provenanceOf(graph: DerivationGraph, inputs: ReportInput[], opts: ScanOptions): ProvenanceReport | undefined {
+  const failOn = opts.failOnProvenance ?? false;
+  if (!graph.rootMeta && !opts.declared && !failOn) return undefined;
+  const byId = new Map(inputs.map((i) => [i.id, i]));
+  const checks: ProvenanceCheck[] = [];
+  const seen = new Set<string>();
+  const check = (drv: string, meta: PackageMeta, from: 'expression' | 'meta-file') => {
+    const d = graph.derivations.get(drv);
+    if (!d || seen.has(drv)) return;
+    seen.add(drv);
+    const direct = [...Object.keys(d.inputDrvs), ...d.inputSrcs].map((id) => byId.get(id)).filter((i): i is ReportInput => i !== undefined);
+    checks.push(checkProvenance({ drv, name: d.name, attr: meta.attr, declared: meta.sourceProvenance, declaredFrom: from, direct }));
+  };
+  for (const r of graph.roots) {
+    const m = graph.rootMeta?.get(r);
+    if (m) check(r, m, 'expression');
+  }
+  if (opts.declared) {
+    for (const [drv, d] of graph.derivations) {
+      const m = opts.declared.byDrv.get(drv) ?? (opts.declared.byDrv.size ? undefined : opts.declared.byName.get(d.name));
+      if (m && m.sourceProvenance !== null) check(drv, m, 'meta-file');
+    }
+  }
+  const notes: string[] = [];
+  if (graph.rootMetaError) notes.push(`the roots' metadata could not be evaluated: ${graph.rootMetaError}`);
+  if (!graph.rootMeta && !opts.declared) notes.push('no declarations to compare: scan an expression (-f, -E, a flake) or give --meta FILE');
+  // the roots without a declaration are listed only when they take a binary: that is a missing sourceProvenance
+  const shown = checks.filter((c) => c.verdict !== 'undeclared' || c.binaryInputs.length > 0);
+  return {
+    failOn,
+    sources: [...(graph.rootMeta ? ['expression'] : []), ...(opts.declared ? [opts.declared.file] : [])],
+    checks: shown,
+    disagreements: shown.filter((c) => c.verdict === 'disagrees').length,
+    notes,
   };
 }
 

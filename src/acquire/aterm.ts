@@ -13,7 +13,8 @@
  */
 import { InputError } from '../errors.js';
 import { parseHash, toSRI } from '../graph/hash.js';
-import { fixedOutputPath, outputPathName } from '../graph/store-path.js';
+import { fixedOutputPath, isValidStoreName, outputPathName, storePathProblem } from '../graph/store-path.js';
+import { DEFAULT_SPLIT_LIMITS, nestsDeeperThan } from '../graph/json-stream.js';
 import {
   storePathName,
   type Derivation,
@@ -153,14 +154,9 @@ class Scanner {
 
 /** A store path directly inside `storeDir` (what Nix's parseStorePath accepts). */
 function checkStorePath(sc: Scanner, p: string, storeDir: string, what: string, at: number): void {
-  if (
-    p.length <= storeDir.length + 1 ||
-    !p.startsWith(storeDir) ||
-    p.charCodeAt(storeDir.length) !== 47 ||
-    p.indexOf('/', storeDir.length + 1) !== -1
-  ) {
-    sc.fail(`${what} ${show(p)} is not in the store directory ${storeDir} (wrong store directory?)`, at);
-  }
+  // the same check as the JSON reader's: both accept exactly the same paths
+  const problem = storePathProblem(p, storeDir);
+  if (problem) sc.fail(`${what} ${show(p)} ${problem}`, at);
 }
 
 const METHOD_PREFIXES: [string, HashMethod][] = [
@@ -358,6 +354,8 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
 
   let structuredAttrs: Record<string, unknown> | null = null;
   if (jsonAt >= 0) {
+    if (nestsDeeperThan(env.__json, DEFAULT_SPLIT_LIMITS.maxDepth))
+      sc.fail(`__json (structured attributes) nests more than ${DEFAULT_SPLIT_LIMITS.maxDepth} levels deep`, jsonAt);
     let parsed: unknown;
     try {
       parsed = JSON.parse(env.__json);
@@ -372,6 +370,8 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
   // with structured attrs the name lives in __json, not in env
   const saName = structuredAttrs?.name;
   const name = env.name ?? (typeof saName === 'string' ? saName : pathName);
+  // Nix refuses other names; rules match names with regexes, so this also bounds their cost
+  if (!isValidStoreName(name)) sc.fail(`name ${show(name)} is not a valid derivation name (1-211 of A-Z a-z 0-9 + - . _ ? =)`, 0);
 
   const d: Derivation = {
     drvPath,

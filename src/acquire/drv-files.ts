@@ -3,13 +3,16 @@
  * one under `--store-root`), so an audit needs no nix binary and no daemon: only read
  * access to the store, which CI caches and Guix machines both give.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
+import { readRegularFileSync, resolveInside } from '../files.js';
 import type { Derivation, DerivationGraph } from '../model/graph.js';
 import { oneLine, parseDrv } from './aterm.js';
 
 export const DEFAULT_STORE_DIR = '/nix/store';
+
+/** The largest .drv read: real ones are kilobytes, a few (big inline env) megabytes. */
+const MAX_DRV_BYTES = 256 * 1024 * 1024;
 
 /** `<32 nix-base-32 chars>-<name>.drv`, the shape of every derivation store path (Nix and Guix). */
 const DRV_BASENAME = /^[0-9abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+\.drv$/;
@@ -83,11 +86,13 @@ export async function readDrvGraph(rootDrvPaths: string[], opts: ReadDrvOptions 
     const file = fsPath(drvPath);
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      // under --store-root every path, symlinks resolved, must stay inside the root; only
+      // regular files are read (a FIFO would block, a device never ends)
+      const real = storeRoot === undefined ? file : resolveInside(storeRoot, file, drvPath);
+      text = readRegularFileSync(real, { label: drvPath, maxBytes: MAX_DRV_BYTES }).toString('utf8');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
       const by = referrer.get(drvPath);
-      const reason = code === 'ENOENT' ? 'no such file' : ((e as Error).message ?? String(e));
+      const reason = (e as Error).message.startsWith(drvPath + ': ') ? (e as Error).message.slice(drvPath.length + 2) : (e as Error).message;
       const where = file === drvPath ? file : `${drvPath} (read from ${file})`;
       // Input paths come from .drv text and may hold control characters.
       throw new InputError(

@@ -66,7 +66,7 @@ const notInstalled = (tool: string, wanted: string): InputError =>
 
 const STDERR_KEEP = 64 * 1024;
 
-async function run(argv: string[], nix: Pick<NixInfo, 'env' | 'cwd'>, wanted: string): Promise<RunResult> {
+export async function run(argv: string[], nix: Pick<NixInfo, 'env' | 'cwd'>, wanted: string): Promise<RunResult> {
   const [cmd, ...args] = argv;
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(cmd, args, { env: nix.env, cwd: nix.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -110,7 +110,7 @@ async function run(argv: string[], nix: Pick<NixInfo, 'env' | 'cwd'>, wanted: st
 }
 
 /** Runs a command and turns a failure into one line naming the command and nix's error. */
-async function runOk(argv: string[], nix: Pick<NixInfo, 'env' | 'cwd'>, wanted: string): Promise<string> {
+export async function runOk(argv: string[], nix: Pick<NixInfo, 'env' | 'cwd'>, wanted: string): Promise<string> {
   const r = await run(argv, nix, wanted);
   if (r.code !== 0) throw new InputError(`${formatCommand(argv)} failed: ${nixErrorLine(r.stderr)}`);
   return r.stdout.toString('utf8');
@@ -221,6 +221,16 @@ async function locateStorePath(abs: string, storeDir: string): Promise<string | 
   return real ? topStorePath(real, storeDir, realStoreDir) : null;
 }
 
+/** The error text when resolving `p` loops (ELOOP), else null. */
+export async function symlinkLoop(p: string): Promise<string | null> {
+  try {
+    await fs.realpath(p);
+    return null;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ELOOP' ? 'too many levels of symbolic links' : null;
+  }
+}
+
 /** `nix path-info --json` printed an array up to Nix 2.18 and an object keyed by path since. */
 const deriverFromPathInfo = (text: string, storeDir: string): string | null => {
   let data: unknown;
@@ -248,6 +258,8 @@ async function derivationOf(nix: NixInfo, target: string, trace: string[]): Prom
   }
   const abs = path.resolve(nix.cwd, target);
   if (!(await exists(abs))) throw new InputError(`${target} does not exist`);
+  const loop = await symlinkLoop(abs);
+  if (loop) throw new InputError(`${target} is a symlink loop (${loop}); point it at a store path, e.g. ln -sfn /nix/store/... ${target}`);
   const storeDir = await nixStoreDir(nix);
   const top = await locateStorePath(abs, storeDir);
   if (!top) {
@@ -296,6 +308,9 @@ export async function resolveToDrvs(nix: NixInfo, targets: string[], trace: stri
   return out;
 }
 
+/** What to instantiate: a file (or `<lookup>` path) or an expression (`-E`). */
+export type NixSource = { file: string } | { expr: string };
+
 /**
  * `nix-instantiate FILE -A ATTR...`: writes the .drv files and prints their paths; nothing
  * is built or fetched. `<nixpkgs>`-style lookup paths are passed through as nix reads them.
@@ -306,20 +321,38 @@ export async function instantiateFile(
   attrs: string[] = [],
   args: NixArg[] = [],
 ): Promise<{ drvs: string[]; command: string }> {
-  const lookup = /^<[^>]+>$/.test(file);
-  const abs = lookup ? file : path.resolve(nix.cwd, file);
-  if (!lookup && !(await exists(abs))) throw new InputError(`${file} does not exist`);
+  return instantiate(nix, { file }, attrs, args);
+}
+
+/** `nix-instantiate -E EXPR -A ATTR...`, relative paths in EXPR resolved in nix.cwd. */
+export async function instantiateExpr(
+  nix: NixInfo,
+  expr: string,
+  attrs: string[] = [],
+  args: NixArg[] = [],
+): Promise<{ drvs: string[]; command: string }> {
+  return instantiate(nix, { expr }, attrs, args);
+}
+
+/** Checks the arguments and gives nix-instantiate's argv for a file or an expression: the source, then the arguments. */
+export async function sourceArgv(nix: NixInfo, source: NixSource, args: NixArg[]): Promise<{ head: string[]; tail: string[] }> {
   for (const a of args) {
     if (!/^[A-Za-z_][\w'-]*$/.test(a.name)) throw new InputError(`--${a.kind} ${a.name}: not a valid Nix argument name`);
   }
-  const argv = [
-    'nix-instantiate',
-    abs,
-    ...attrs.flatMap((a) => ['-A', a]),
-    ...args.flatMap((a) => [`--${a.kind}`, a.name, a.value]),
-  ];
+  const tail = args.flatMap((a) => [`--${a.kind}`, a.name, a.value]);
+  if ('expr' in source) return { head: ['--expr', source.expr], tail };
+  const lookup = /^<[^>]+>$/.test(source.file);
+  const abs = lookup ? source.file : path.resolve(nix.cwd, source.file);
+  if (!lookup && !(await exists(abs))) throw new InputError(`${source.file} does not exist`);
+  return { head: [abs], tail };
+}
+
+async function instantiate(nix: NixInfo, source: NixSource, attrs: string[], args: NixArg[]): Promise<{ drvs: string[]; command: string }> {
+  const { head, tail } = await sourceArgv(nix, source, args);
+  const argv = ['nix-instantiate', ...head, ...attrs.flatMap((a) => ['-A', a]), ...tail];
   const command = formatCommand(argv);
-  const text = await runOk(argv, nix, file);
+  const wanted = 'expr' in source ? 'the expression' : source.file;
+  const text = await runOk(argv, nix, wanted);
   const drvs: string[] = [];
   for (const line of text.split('\n')) {
     // `-A pkg.dev` prints `<drv>!dev`; the graph is per derivation, not per output.
@@ -327,8 +360,8 @@ export async function instantiateFile(
     if (drv.endsWith('.drv') && !drvs.includes(drv)) drvs.push(drv);
   }
   if (drvs.length === 0) {
-    const what = attrs.length ? `${file} -A ${attrs.join(' -A ')}` : file;
-    throw new InputError(`${what} evaluated to no derivation`);
+    const what = 'expr' in source ? '-E EXPR' : source.file;
+    throw new InputError(`${attrs.length ? `${what} -A ${attrs.join(' -A ')}` : what} evaluated to no derivation`);
   }
   return { drvs, command };
 }

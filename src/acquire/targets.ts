@@ -7,6 +7,7 @@
 import { InputError } from '../errors.js';
 import {
   detectNix,
+  instantiateExpr,
   instantiateFile,
   nixStoreDir,
   resolveToDrvs,
@@ -20,7 +21,9 @@ export type { NixArg } from './nix.js';
 export interface AcquireOptions {
   /** `-f FILE`: a Nix file (or `<lookup>` path) to instantiate instead of TARGETs */
   file?: string;
-  /** `-A ATTR`, repeatable; needs `file` */
+  /** `-E EXPR`: an expression to instantiate instead of TARGETs or a file */
+  expr?: string;
+  /** `-A ATTR`, repeatable; needs `file` or `expr` */
   attrs?: string[];
   /** `--arg NAME EXPR` / `--argstr NAME VALUE`, passed to nix-instantiate; needs `file` */
   args?: NixArg[];
@@ -54,7 +57,10 @@ export interface Resolved {
 export async function resolveRoots(targets: string[], opts: AcquireOptions = {}): Promise<Resolved> {
   const attrs = opts.attrs ?? [];
   const args = opts.args ?? [];
-  if (opts.file === undefined) {
+  if (opts.file !== undefined && opts.expr !== undefined) throw new InputError('give either -f FILE or -E EXPR, not both');
+  if (opts.expr !== undefined) {
+    if (targets.length > 0) throw new InputError(`give either TARGETs or -E EXPR, not both (got ${targets[0]})`);
+  } else if (opts.file === undefined) {
     if (attrs.length > 0) throw new InputError('-A ATTR needs -f FILE');
     if (args.length > 0) throw new InputError(`--${args[0].kind} needs -f FILE`);
     if (targets.length === 0) {
@@ -64,12 +70,12 @@ export async function resolveRoots(targets: string[], opts: AcquireOptions = {})
     throw new InputError(`give either TARGETs or -f FILE, not both (got ${targets[0]} and -f ${opts.file})`);
   }
 
-  const wanted = opts.file !== undefined ? opts.file : targets.join(' ');
+  const wanted = opts.expr !== undefined ? 'the expression' : opts.file !== undefined ? opts.file : targets.join(' ');
   const nix = await detectNix(opts.env ?? process.env, { cwd: opts.cwd, wanted });
   const trace: string[] = [];
   let roots: string[];
-  if (opts.file !== undefined) {
-    const r = await instantiateFile(nix, opts.file, attrs, args);
+  if (opts.file !== undefined || opts.expr !== undefined) {
+    const r = opts.expr !== undefined ? await instantiateExpr(nix, opts.expr, attrs, args) : await instantiateFile(nix, opts.file!, attrs, args);
     trace.push(r.command);
     roots = r.drvs;
   } else {

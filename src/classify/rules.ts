@@ -4,9 +4,11 @@
  * This module loads and validates them; facts.ts and classify.ts apply them.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import v8 from 'node:v8';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
+import { fileKind, readRegularFileSync } from '../files.js';
 import type { InputClass, InputKind } from '../model/report.js';
 import type { FetcherKind } from '../model/facts.js';
 
@@ -107,22 +109,49 @@ export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.me
 /** The JSON Schema every rule file must satisfy (built-in files are checked against it in the tests). */
 export const RULES_SCHEMA = path.join(BUILTIN_RULES_DIR, 'schema', 'rules.schema.json');
 
-function compileMatch(where: string, match: RuleMatch): CompiledRule['re'] {
+/**
+ * User rules run on V8's linear-time regexp engine (the `l` flag), so no pattern a rule file
+ * holds — `(a+)+$`, `(a|a)*` — can make a scan backtrack for ever: matching costs time linear
+ * in the text. That engine has no case-insensitive mode, so a user pattern is lower-cased
+ * (every character not escaped by a backslash) and matched against lower-cased text, which is
+ * what the `i` flag means for the ASCII names, URLs and scripts rules read. It refuses what it
+ * cannot run in linear time (back-references, look-around): such a pattern is a rule-file error.
+ * Built-in rules stay on the backtracking engine, several times faster on short strings; their
+ * worst case is bounded because every text they read is bounded (store path names ≤ 211
+ * characters, file names ≤ 255, URLs ≤ 4096: src/facts) and measured in bench/regex-audit.mjs.
+ */
+v8.setFlagsFromString('--enable-experimental-regexp-engine');
+
+class LinearRegExp extends RegExp {
+  override exec(s: string): RegExpExecArray | null {
+    return super.exec(String(s).toLowerCase());
+  }
+}
+
+/** Lower-case a pattern's literal letters, not escapes (`\D`, `\S`, `\W`, `\B` differ from `\d`, …). */
+const lowerPattern = (p: string): string => p.replace(/\\[\s\S]|[A-Z]+/g, (m) => (m[0] === '\\' ? m : m.toLowerCase()));
+
+function compileMatch(where: string, match: RuleMatch, linear: boolean): CompiledRule['re'] {
   // Each list becomes one alternation: one regex run per string instead of one per pattern
   // (the URL lists of the source rules are long, and a scan runs them for every input).
+  const make = (pattern: string, flags: string): RegExp =>
+    linear ? new LinearRegExp(lowerPattern(pattern), flags.replace('i', '') + 'l') : new RegExp(pattern, flags);
   const regexes = (k: string, list: string[] | undefined): RegExp[] | undefined => {
     if (!list) return undefined;
     const flags = k === 'consumer.scripts' ? 'im' : 'i';
     for (const s of list) {
       try {
-        new RegExp(s, flags);
-      } catch {
-        throw new InputError(`${where}: '${k}' pattern ${JSON.stringify(s)} is not a valid regular expression`);
+        make(s, flags);
+      } catch (e) {
+        const why = /linear time/.test((e as Error).message)
+          ? 'uses a back-reference or look-around, which cannot be matched in linear time'
+          : 'is not a valid regular expression';
+        throw new InputError(`${where}: '${k}' pattern ${JSON.stringify(s.slice(0, 200))} ${why}`);
       }
     }
     // a back-reference counts groups, which joining would renumber
-    if (list.length === 1 || list.some((s) => /\\[1-9]/.test(s))) return list.map((s) => new RegExp(s, flags));
-    return [new RegExp(list.map((s) => `(?:${s})`).join('|'), flags)];
+    if (list.length === 1 || list.some((s) => /\\[1-9]/.test(s))) return list.map((s) => make(s, flags));
+    return [make(list.map((s) => `(?:${s})`).join('|'), flags)];
   };
   // Every key present, in one order: the evaluator reads these for every input and rule,
   // and objects of one shape keep those reads monomorphic (measured: half the inline-cache
@@ -141,7 +170,7 @@ function compileMatch(where: string, match: RuleMatch): CompiledRule['re'] {
     consumerScript: regexes('consumer.scripts', c?.scripts),
     env: match.env ? Object.entries(match.env).map(([k, v]) => [k, regexes(`env.${k}`, [v])![0]] as [string, RegExp]) : undefined,
     extension: match.extension
-      ? new RegExp(`(${match.extension.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`, 'i')
+      ? make(`(${match.extension.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`, 'i')
       : undefined,
     hash: match.hash ? new Set(match.hash) : undefined,
   };
@@ -162,15 +191,16 @@ const normalise = (m: RuleMatch): RuleMatch => ({
   platform: m.platform && { where: m.platform.where, strength: m.platform.strength },
 });
 
-export function compileRule(r: Omit<Rule, 'file'>, file: string, index: number): CompiledRule {
+/** `linear`: a user's rule, whose patterns run on the linear-time engine (see LinearRegExp). */
+export function compileRule(r: Omit<Rule, 'file'>, file: string, index: number, linear = false): CompiledRule {
   const where = `${file}: rule ${index + 1} (${r.id})`;
   const rule: CompiledRule = {
     id: r.id, description: r.description, verdict: r.verdict, weight: r.weight, decisive: r.decisive ?? false,
-    match: normalise(r.match), unless: r.unless, file, re: compileMatch(where, r.match), unlessRules: undefined,
+    match: normalise(r.match), unless: r.unless, file, re: compileMatch(where, r.match, linear), unlessRules: undefined,
   };
   if (r.unless !== undefined)
     rule.unlessRules = (Array.isArray(r.unless) ? r.unless : [r.unless]).map((u, k) => ({
-      ...rule, match: normalise(u), re: compileMatch(`${where} unless ${k + 1}`, u), unless: undefined, unlessRules: undefined,
+      ...rule, match: normalise(u), re: compileMatch(`${where} unless ${k + 1}`, u, linear), unless: undefined, unlessRules: undefined,
     }));
   return rule;
 }
@@ -206,11 +236,16 @@ async function validateRuleDoc(doc: unknown, file: string): Promise<void> {
   if (!v(doc)) throw new InputError(`rules file ${file}: ${describeSchemaError(doc, v.errors![0])}`);
 }
 
+/** Rule files are hand-written: kilobytes, never gigabytes. */
+const MAX_RULE_FILE_BYTES = 16 * 1024 * 1024;
+
 function readRuleDoc(file: string): { rules: Omit<Rule, 'file'>[] } {
+  // a regular file only (a FIFO would block, /dev/zero never ends), bounded in size
+  const bytes = readRegularFileSync(file, { label: `rules file ${file}`, maxBytes: MAX_RULE_FILE_BYTES });
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as { rules: Omit<Rule, 'file'>[] };
+    return JSON.parse(bytes.toString('utf8')) as { rules: Omit<Rule, 'file'>[] };
   } catch (e) {
-    throw new InputError(`rules file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+    throw new InputError(`rules file ${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
 }
 
@@ -224,7 +259,7 @@ export function loadBuiltinRuleFile(file: string): CompiledRule[] {
 export async function loadRuleFile(file: string): Promise<CompiledRule[]> {
   const doc = readRuleDoc(file);
   await validateRuleDoc(doc, file);
-  return doc.rules.map((r, i) => compileRule(r, file, i));
+  return doc.rules.map((r, i) => compileRule(r, file, i, true));
 }
 
 function ruleFilesIn(dir: string): string[] {
@@ -235,6 +270,7 @@ function ruleFilesIn(dir: string): string[] {
     throw new InputError(`rules: ${dir} does not exist`);
   }
   if (st.isFile()) return [dir];
+  if (!st.isDirectory()) throw new InputError(`rules: ${dir}: ${fileKind(st)}, not a rule file or folder`);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()

@@ -5,6 +5,7 @@
  * do so without a reason.
  */
 import { writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
 import { InputError, EXIT } from '../errors.js';
 import type { Command, Io } from '../io.js';
 import { parseHash, toSRI } from '../graph/hash.js';
@@ -13,7 +14,10 @@ import {
 } from '../gate/allowlist.js';
 import type { ReportInput, ScanReport } from '../model/report.js';
 import { loadReport } from '../report/load.js';
-import { parseArgs, one, many } from './args.js';
+import { allowlistEntryFor, citation, selectEntries, shippedRegistry, type SeedEntry } from '../gate/registry.js';
+import { readNixpkgsSeeds } from '../gate/nixpkgs-files.js';
+import { helpText, parseArgs, one, many } from './args.js';
+import { ALLOWLIST, ALLOWLIST_ADD, ALLOWLIST_CHECK, ALLOWLIST_IMPORT } from './specs.js';
 
 export interface Problem {
   level: 'error' | 'warning';
@@ -120,12 +124,93 @@ function pick(report: ScanReport, name: string, file: string): Pick {
 
 const EMPTY = '{\n  "version": 1,\n  "seeds": []\n}\n';
 
-const USAGE = 'allowlist: use `seedaudit allowlist check [--allowlist FILE] [--report REPORT.json]...` or `seedaudit allowlist add --from-report REPORT.json NAME --reason "..." [--expires YYYY-MM-DD] [--allowlist FILE]`';
+/** The file `add` and `import` write: never the shipped allowlist; created (with a note) when missing. */
+function writableAllowlist(explicit: string | undefined, io: Io, command: string): { file: string; text: string; created: boolean } {
+  const file = allowlistTarget(explicit, io.cwd);
+  if (isShippedAllowlist(file))
+    throw new InputError(
+      `allowlist ${command}: ${file} is the allowlist shipped with seedaudit, which is read-only; give --allowlist FILE or run in a directory with your own allowlist.json`,
+    );
+  const created = !existsSync(file);
+  return { file, text: created ? EMPTY : readAllowlistText(file), created };
+}
+
+function writeAllowlist(file: string, text: string, created: boolean, io: Io): void {
+  parseAllowlist(text, file); // never write a file the gate would then refuse
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new InputError(`allowlist ${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (created) io.stderr(`created ${file}: a new allowlist (scan reads ./allowlist.json in the working directory, or --allowlist FILE)\n`);
+}
+
+/**
+ * `allowlist import`: entries from seedaudit's seed registry for the chosen systems or targets
+ * (current revisions; `--include-superseded` adds older ones), and/or every seed a local nixpkgs
+ * checkout pins (`--nixpkgs PATH`). Each entry carries its reason and provenance; hashes already
+ * in the file are left as they are.
+ */
+function importEntries(p: ReturnType<typeof parseArgs>, io: Io): { entries: Record<string, unknown>[]; from: string } {
+  const systems = many(p, 'system');
+  const targets = many(p, 'target');
+  const all = p.flags.has('all');
+  const nixpkgs = one(p, 'nixpkgs');
+  const expires = one(p, 'expires') ?? null;
+  if (!systems.length && !targets.length && !all && !nixpkgs)
+    throw new InputError('allowlist import: say which seeds: --system SYSTEM, --target TARGET, --all (the seed registry) or --nixpkgs PATH (a checkout)');
+  if (all && (systems.length || targets.length)) throw new InputError('allowlist import: --all imports every system; drop --system/--target');
+  const entries: Record<string, unknown>[] = [];
+  const from: string[] = [];
+  const registry = shippedRegistry();
+  if (nixpkgs) {
+    const root = path.resolve(io.cwd, nixpkgs);
+    const found = readNixpkgsSeeds(root).filter(
+      (s) => (!systems.length && !targets.length) || systems.includes(s.system) || targets.includes(s.target),
+    );
+    if (!found.length) throw new InputError(`allowlist import: no bootstrap seed${systems.length || targets.length ? ' of the chosen systems/targets' : ''} in ${root} (read pkgs/stdenv/*/bootstrap-files and minimal-bootstrap/stage0-posix/hex0.nix)`);
+    for (const s of found) {
+      const known: SeedEntry | undefined = registry.byHash.get(s.hash);
+      entries.push({
+        name: s.name,
+        hash: s.hash,
+        reason: `nixpkgs bootstrap seed (${s.attr}, ${s.target} / ${s.system}) pinned by ${s.file} of the nixpkgs checkout ${root}; ${known ? `also in seedaudit's seed registry: ${known.id}, published in ${citation(known)}` : "not in seedaudit's seed registry"}`,
+        urls: [s.url],
+        origin: `${root}/${s.file}`,
+        ...(expires ? { expires } : {}),
+      });
+    }
+    from.push(`${found.length} from ${root}`);
+  }
+  if (systems.length || targets.length || all) {
+    if (!nixpkgs || all) {
+      const projects = many(p, 'project').flatMap((x) => x.split(','));
+      const chosen = selectEntries(registry, { systems, targets, all, superseded: p.flags.has('include-superseded') }).filter(
+        (e) => !projects.length || e.sources.some((s) => projects.includes(s.project)),
+      );
+      if (!chosen.length) {
+        const known = [...new Set(registry.entries.filter((e) => e.binary && e.system).map((e) => e.system!))].sort();
+        throw new InputError(`allowlist import: the seed registry has no seed for ${[...systems, ...targets].join(', ')} (systems: ${known.join(', ')}; targets are host triples or stage0 architectures such as AMD64)`);
+      }
+      for (const e of chosen) entries.push(allowlistEntryFor(e, expires));
+      from.push(`${chosen.length} from the seed registry`);
+    }
+  }
+  return { entries, from: from.join(', ') };
+}
 
 export const allowlistCommand: Command = async (argv: string[], io: Io) => {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h') {
+    io.stdout(helpText(ALLOWLIST));
+    return EXIT.pass;
+  }
   if (sub === 'check') {
-    const p = parseArgs(rest, { allowlist: { arity: 1 }, report: { arity: 1, repeat: true }, today: { arity: 1 } }, 'allowlist check');
+    const p = parseArgs(rest, ALLOWLIST_CHECK);
+    if (p.flags.has('help')) {
+      io.stdout(helpText(ALLOWLIST_CHECK));
+      return EXIT.pass;
+    }
     if (p.positionals.length) throw new InputError(`allowlist check: unexpected argument '${p.positionals[0]}'`);
     const file = resolveAllowlistPath(one(p, 'allowlist'), io.cwd, existsSync);
     const today = one(p, 'today') ?? todayUtc();
@@ -141,11 +226,11 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     return errors ? EXIT.gateFailed : EXIT.pass;
   }
   if (sub === 'add') {
-    const p = parseArgs(
-      rest,
-      { 'from-report': { arity: 1 }, reason: { arity: 1 }, expires: { arity: 1 }, allowlist: { arity: 1 } },
-      'allowlist add',
-    );
+    const p = parseArgs(rest, ALLOWLIST_ADD);
+    if (p.flags.has('help')) {
+      io.stdout(helpText(ALLOWLIST_ADD));
+      return EXIT.pass;
+    }
     const reportFile = one(p, 'from-report');
     const reason = one(p, 'reason')?.trim();
     const expires = one(p, 'expires');
@@ -155,13 +240,7 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
     if (expires !== undefined && !isDate(expires)) throw new InputError('allowlist add: --expires must be a date YYYY-MM-DD');
     const report = loadReport(reportFile, io);
     const chosen = pick(report, p.positionals[0], reportFile);
-    const file = allowlistTarget(one(p, 'allowlist'), io.cwd);
-    if (isShippedAllowlist(file))
-      throw new InputError(
-        `allowlist add: ${file} is the allowlist shipped with seedaudit, which is read-only; give --allowlist FILE or run in a directory with your own allowlist.json`,
-      );
-    const created = !existsSync(file);
-    const text = created ? EMPTY : readAllowlistText(file);
+    const { file, text, created } = writableAllowlist(one(p, 'allowlist'), io, 'add');
     const current = parseAllowlist(text, file);
     const dup = 'hash' in chosen.pin ? current.byHash.get(chosen.pin.hash)
       : 'storePath' in chosen.pin ? current.byPath.get(chosen.pin.storePath)
@@ -172,16 +251,40 @@ export const allowlistCommand: Command = async (argv: string[], io: Io) => {
       ? { name: chosen.name, ...chosen.pin, reason, urls: chosen.urls }
       : { name: chosen.name, ...chosen.pin, reason, origin: chosen.origin };
     if (expires) entry.expires = expires;
-    const next = appendEntry(text, entry);
-    parseAllowlist(next, file); // never write a file the gate would then refuse
-    try {
-      writeFileSync(file, next);
-    } catch (e) {
-      throw new InputError(`allowlist ${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    if (created) io.stderr(`created ${file}: a new allowlist (scan reads ./allowlist.json in the working directory, or --allowlist FILE)\n`);
+    writeAllowlist(file, appendEntry(text, entry), created, io);
     io.stdout(`added '${chosen.name}' (${chosen.key}) to ${file}\n`);
     return EXIT.pass;
   }
-  throw new InputError(USAGE);
+  if (sub === 'import') {
+    const p = parseArgs(rest, ALLOWLIST_IMPORT);
+    if (p.flags.has('help')) {
+      io.stdout(helpText(ALLOWLIST_IMPORT));
+      return EXIT.pass;
+    }
+    if (p.positionals.length) throw new InputError(`allowlist import: unexpected argument '${p.positionals[0]}'`);
+    const expires = one(p, 'expires');
+    if (expires !== undefined && !isDate(expires)) throw new InputError('allowlist import: --expires must be a date YYYY-MM-DD');
+    const { entries, from } = importEntries(p, io);
+    const { file, text, created } = writableAllowlist(one(p, 'allowlist'), io, 'import');
+    const current = parseAllowlist(text, file);
+    let next = text;
+    let added = 0;
+    const seen = new Set<string>();
+    for (const e of entries) {
+      const hash = e.hash as string;
+      if (current.byHash.has(hash) || seen.has(hash)) continue;
+      seen.add(hash);
+      next = appendEntry(next, e);
+      added++;
+    }
+    const skipped = entries.length - added;
+    if (added) writeAllowlist(file, next, created, io);
+    io.stdout(`imported ${added} ${added === 1 ? 'entry' : 'entries'} into ${file} (${from}${skipped ? `; ${skipped} already there` : ''})\n`);
+    return EXIT.pass;
+  }
+  throw new InputError(
+    sub === undefined
+      ? 'allowlist: give a command: check, add or import (see seedaudit allowlist --help)'
+      : `allowlist: unknown command '${sub}' (commands: check, add, import; see seedaudit allowlist --help)`,
+  );
 };

@@ -7,23 +7,13 @@ import { InputError, EXIT } from '../errors.js';
 import type { Command, Io } from '../io.js';
 import { diffReports, renderDiffJson, renderDiffText } from '../report/diff.js';
 import { loadReport } from '../report/load.js';
-import { parseArgs, one, type OptionSpec } from './args.js';
-
-const SPEC: Record<string, OptionSpec> = {
-  format: { arity: 1, choices: ['text', 'json'] },
-  help: { arity: 0, short: 'h' },
-};
-
-const USAGE = `Usage: seedaudit diff OLD.json NEW.json [--format text|json]
-  Compare the binary inputs of two saved JSON reports (seedaudit scan --format json).
-  Exit codes: 0 nothing new, 1 binaries added or gate items --baseline OLD would not accept,
-  2 usage or input error.
-`;
+import { helpText, parseArgs, one } from './args.js';
+import { DIFF } from './specs.js';
 
 export const diffCommand: Command = async (argv: string[], io: Io) => {
-  const p = parseArgs(argv, SPEC, 'diff');
+  const p = parseArgs(argv, DIFF);
   if (p.flags.has('help')) {
-    io.stdout(USAGE);
+    io.stdout(helpText(DIFF));
     return EXIT.pass;
   }
   const [oldFile, newFile, ...extra] = p.positionals;

@@ -12,27 +12,16 @@ import type { Command, Io } from '../io.js';
 import { readElfFactsAll } from '../inspect/elf/index.js';
 import { escapeControl } from '../report/escape.js';
 import type { ElfFacts } from '../model/report.js';
-import { one, parseArgs, type OptionSpec } from './args.js';
-
-const SPEC: Record<string, OptionSpec> = {
-  format: { arity: 1, choices: ['text', 'json'] },
-  help: { arity: 0, short: 'h' },
-};
-
-export const ELF_USAGE = `Usage: seedaudit elf FILE... [--format text|json]
-  Print what seedaudit reads from ELF files: class, machine, type, interpreter, NEEDED,
-  RUNPATH/RPATH, SONAME, build-id, static/PIE/stripped, .comment strings, Go build info.
-  In the text output '-' means none and '?' means unknown (the file is broken; see error).
-  Nothing is executed. Exit 0 when at least one FILE could be read, 2 when none could.
-`;
+import { helpText, one, parseArgs } from './args.js';
+import { ELF } from './specs.js';
 
 /** Files opened concurrently: enough to hide latency, few enough for any fd limit. */
 const CONCURRENCY = 16;
 
 export const elfCommand: Command = async (argv: string[], io: Io): Promise<number> => {
-  const args = parseArgs(argv, SPEC, 'elf');
+  const args = parseArgs(argv, ELF);
   if (args.flags.has('help')) {
-    io.stdout(ELF_USAGE);
+    io.stdout(helpText(ELF));
     return EXIT.pass;
   }
   if (args.positionals.length === 0) throw new InputError('elf: no FILE given (usage: seedaudit elf FILE... [--format text|json])');

@@ -2,11 +2,13 @@
  * `seedaudit scan`: acquire the graph, run the pipeline, write the reports, exit with the
  * gate's verdict (0 pass, 1 gate failed, 2 input error).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ioReason } from '../files.js';
 import path from 'node:path';
 import { InputError, EXIT } from '../errors.js';
-import type { Command, Io } from '../io.js';
+import { flushStdout, type Command, type Io } from '../io.js';
 import { acquireGraph, type AcquireRequest } from '../acquire/index.js';
+import { readMetaFile } from '../acquire/meta.js';
 import { loadRules } from '../classify/rules.js';
 import { loadAllowlist, resolveAllowlistPath, todayUtc, isDate } from '../gate/allowlist.js';
 import { FAIL_ON } from '../gate/gate.js';
@@ -14,29 +16,23 @@ import { scanGraph } from '../scan.js';
 import { FORMATS, renderReport, type Format } from '../report/formats.js';
 import { loadReport } from '../report/load.js';
 import type { FailOn, ScanReport } from '../model/report.js';
-import { parseArgs, one, many, type OptionSpec } from './args.js';
+import { helpText, parseArgs, one, many } from './args.js';
+import { SCAN } from './specs.js';
 
-const SPEC: Record<string, OptionSpec> = {
-  'from-json': { arity: 1 },
-  'store-root': { arity: 1 },
-  'store-dir': { arity: 1 },
-  'read-with': { arity: 1, choices: ['auto', 'nix', 'drv'] },
-  file: { arity: 1, short: 'f' },
-  attr: { arity: 1, short: 'A', repeat: true },
-  arg: { arity: 2, repeat: true },
-  argstr: { arity: 2, repeat: true },
-  format: { arity: 1, choices: FORMATS },
-  output: { arity: 1, short: 'o' },
-  report: { arity: 1, repeat: true },
-  allowlist: { arity: 1 },
-  rules: { arity: 1, repeat: true },
-  'fail-on': { arity: 1, choices: FAIL_ON },
-  baseline: { arity: 1 },
-  today: { arity: 1 },
-  'no-inspect': { arity: 0 },
-  verbose: { arity: 0, short: 'v' },
-  quiet: { arity: 0, short: 'q' },
-};
+/**
+ * Colour for the text report on stdout. `--color always|never` decides; `auto` (the default)
+ * follows FORCE_COLOR when set (0 or false: off, anything else: on; it wins over NO_COLOR, as
+ * in Node and chalk), else NO_COLOR (any non-empty value: off, per no-color.org), else whether
+ * stdout is a terminal.
+ */
+export function resolveColor(when: string | undefined, io: Pick<Io, 'env' | 'isTTY'>): boolean {
+  if (when === 'always') return true;
+  if (when === 'never') return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return !/^(0|false)$/i.test(force.trim());
+  if (io.env.NO_COLOR) return false;
+  return io.isTTY;
+}
 
 function parseReportSpec(spec: string): { format: Format; file: string } {
   const colon = spec.indexOf(':');
@@ -48,21 +44,43 @@ function parseReportSpec(spec: string): { format: Format; file: string } {
 }
 
 export const scanCommand: Command = async (argv: string[], io: Io) => {
-  const p = parseArgs(argv, SPEC, 'scan');
+  const p = parseArgs(argv, SCAN);
+  if (p.flags.has('help')) {
+    io.stdout(helpText(SCAN));
+    return EXIT.pass;
+  }
   const fromJson = one(p, 'from-json');
-  const file = one(p, 'file');
+  const expr = one(p, 'expr');
   const attrs = many(p, 'attr');
-  if (!fromJson && !file && p.positionals.length === 0)
-    throw new InputError('scan: nothing to scan: give TARGET (result link, store path, .drv, flake ref), -f FILE -A ATTR, or --from-json FILE');
-  if (fromJson && (file || p.positionals.length))
-    throw new InputError('scan: --from-json cannot be combined with targets or -f');
-  if (attrs.length && !file) throw new InputError('scan: -A ATTR needs -f FILE');
+  const nixArgs = [...(p.pairs.get('arg') ?? []), ...(p.pairs.get('argstr') ?? [])];
+  let file = one(p, 'file');
+  if (file !== undefined && expr !== undefined) throw new InputError('scan: give either -f FILE or -E EXPR, not both');
+  if (fromJson && (file || expr !== undefined || p.positionals.length))
+    throw new InputError('scan: --from-json cannot be combined with targets, -f or -E');
+  if ((file || expr !== undefined) && p.positionals.length)
+    throw new InputError(`scan: give either TARGETs or ${file ? '-f FILE' : '-E EXPR'}, not both (got ${p.positionals[0]})`);
+  if (file === undefined && expr === undefined && !fromJson && (attrs.length || nixArgs.length)) {
+    if (p.positionals.length) throw new InputError(`scan: -A ATTR and --arg/--argstr apply to -f FILE or -E EXPR, not to TARGETs (got ${p.positionals[0]})`);
+    // as nix-build: -A without -f evaluates ./default.nix
+    if (!existsSync(path.join(io.cwd, 'default.nix')))
+      throw new InputError(`scan: -A ATTR without -f FILE reads ./default.nix (as nix-build does), and ${path.join(io.cwd, 'default.nix')} does not exist; give -f FILE or -E EXPR`);
+    file = 'default.nix';
+  }
+  if (!fromJson && !file && expr === undefined && p.positionals.length === 0)
+    throw new InputError('scan: nothing to scan: give TARGET (result link, store path, .drv, flake ref), -f FILE -A ATTR, -E EXPR, or --from-json FILE');
   const today = one(p, 'today') ?? todayUtc();
   if (!isDate(today)) throw new InputError(`scan: --today must be a date YYYY-MM-DD`);
-  const failOn = (one(p, 'fail-on') ?? 'prebuilt') as FailOn;
+  const failOnAll = many(p, 'fail-on');
+  const policies = [...new Set(failOnAll.filter((f) => f !== 'provenance'))];
+  if (policies.length > 1) throw new InputError(`scan: --fail-on ${policies.join(' and --fail-on ')} contradict each other (provenance may be added to either)`);
+  const failOn = (policies[0] ?? 'prebuilt') as FailOn;
+  if (!FAIL_ON.includes(failOn)) throw new InputError(`scan: --fail-on ${failOn} is not a gate policy`);
+  const failOnProvenance = failOnAll.includes('provenance');
   const reports = many(p, 'report').map(parseReportSpec);
   const format = (one(p, 'format') ?? 'text') as Format;
   const output = one(p, 'output');
+  const metaFile = one(p, 'meta');
+  const sarifRoot = path.resolve(io.cwd, one(p, 'sarif-root') ?? '.');
 
   // Load everything that can be wrong before the (possibly slow) graph acquisition.
   const rules = await loadRules(many(p, 'rules').map((d) => path.resolve(io.cwd, d)));
@@ -73,7 +91,8 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const req: AcquireRequest = {
     fromJson: fromJson === undefined ? undefined : fromJson === '-' ? '-' : path.resolve(io.cwd, fromJson),
     targets: p.positionals,
-    file: file ? path.resolve(io.cwd, file) : undefined,
+    file: file ? (/^<[^>]+>$/.test(file) ? file : path.resolve(io.cwd, file)) : undefined,
+    expr,
     attrs,
     args: p.pairs.get('arg') ?? [],
     argstrs: p.pairs.get('argstr') ?? [],
@@ -86,34 +105,68 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const progress = !p.flags.has('quiet') && io.stderrIsTTY ? (msg: string) => io.stderr(`\r\x1b[2K${msg}`) : undefined;
   progress?.('seedaudit: reading the derivation graph…');
   const graph = await acquireGraph(req);
+  const declared = metaFile ? readMetaFile(path.resolve(io.cwd, metaFile)) : undefined;
   progress?.(`seedaudit: classifying ${graph.derivations.size} derivations…`);
   // loaded only when used: the ELF and archive readers (and xz's WebAssembly) cost start-up time
   const inspect = p.flags.has('no-inspect')
     ? undefined
     : (await import('../inspect/index.js')).makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress });
-  const report = await scanGraph(graph, { rules, allowlist, failOn, today, baseline, inspect });
+  const report = await scanGraph(graph, { rules, allowlist, failOn, failOnProvenance, today, baseline, inspect, declared });
   progress?.('');
   if (progress) io.stderr('\r\x1b[2K');
 
-  const color = io.isTTY && !io.env.NO_COLOR && !output;
-  const write = async (fmt: Format, target: string | undefined) => {
-    const text = await renderReport(fmt, report, {
-      color: target ? false : color,
+  // SARIF results no root position places go on the expression file given, else the repository's flake.nix / default.nix
+  const given = file && !/^<[^>]+>$/.test(file) ? path.relative(sarifRoot, path.resolve(io.cwd, file)) : null;
+  const sarifFallback =
+    given && !given.startsWith('..') && !path.isAbsolute(given)
+      ? given.split(path.sep).join('/')
+      : (['flake.nix', 'default.nix'].find((f) => existsSync(path.join(sarifRoot, f))) ?? null);
+  const toStdout = (target: string | undefined) => target === undefined || target === '-';
+  const color = resolveColor(one(p, 'color'), io) && toStdout(output);
+  const render = (fmt: Format, target: string | undefined) =>
+    renderReport(fmt, report, {
+      color: toStdout(target) ? color : false,
       verbose: p.flags.has('verbose'),
       rules: rules.map((r) => ({ id: r.id, description: r.description })),
+      sarifRoot,
+      sarifFallback,
     });
-    if (target) {
-      try {
-        writeFileSync(path.resolve(io.cwd, target), text);
-      } catch (e) {
-        throw new InputError(`cannot write ${target}: ${(e as Error).message}`);
+  const outputs: { format: Format; target: string | undefined }[] = reports.map((r) => ({ format: r.format, target: r.file }));
+  // with --report alone, stdout still gets the text summary unless --quiet; -q drops the text
+  // summary, not a report asked for by --format / --json / --output
+  if (!p.flags.has('quiet') || output || p.values.has('format')) outputs.push({ format, target: output });
+  const rendered = [];
+  for (const o of outputs) rendered.push({ ...o, text: await render(o.format, o.target) });
+  // Every file is written whole under a temporary name first and renamed into place only
+  // once stdout, too, was written: a run that ends in exit 2 (a full disk, a closed pipe)
+  // leaves no report behind, and a kill mid-write never leaves a truncated one.
+  const staged: { tmp: string; file: string; target: string }[] = [];
+  try {
+    for (const r of rendered) {
+      if (toStdout(r.target)) {
+        io.stdout(r.text);
+        continue;
       }
-    } else io.stdout(text);
-  };
-  for (const r of reports) await write(r.format, r.file);
-  if (!p.flags.has('quiet') || output) {
-    // with --report alone, stdout still gets the text summary unless --quiet
-    await write(format, output);
+      const file = path.resolve(io.cwd, r.target!);
+      const tmp = path.join(path.dirname(file), `.${path.basename(file)}.seedaudit-${process.pid}-${staged.length}.tmp`);
+      staged.push({ tmp, file, target: r.target! });
+      try {
+        writeFileSync(tmp, r.text, { flag: 'wx' });
+      } catch (e) {
+        throw new InputError(`cannot write ${r.target}: ${ioReason(e)}`);
+      }
+    }
+    await flushStdout(io);
+    for (const s of staged) {
+      try {
+        renameSync(s.tmp, s.file);
+      } catch (e) {
+        throw new InputError(`cannot write ${s.target}: ${ioReason(e)}`);
+      }
+    }
+  } catch (e) {
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    throw e;
   }
   return report.gate.passed ? EXIT.pass : EXIT.gateFailed;
 };

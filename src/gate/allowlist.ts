@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
+import { readRegularFileSync } from '../files.js';
 import { parseHash, toSRI } from '../graph/hash.js';
 import type { AllowlistMatch } from '../model/report.js';
 import { PACKAGE_ROOT } from '../version.js';
@@ -267,13 +268,12 @@ export function allowlistTarget(explicit: string | undefined, cwd: string): stri
   return explicit ? path.resolve(cwd, explicit) : path.join(cwd, 'allowlist.json');
 }
 
+/** Allowlists are hand-edited lists of entries: kilobytes, never gigabytes. */
+const MAX_ALLOWLIST_BYTES = 64 * 1024 * 1024;
+
 export function readAllowlistText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`allowlist ${file}: ${code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
-  }
+  // a regular file only (a FIFO would block, /dev/zero never ends), bounded in size
+  return readRegularFileSync(file, { label: `allowlist ${file}`, maxBytes: MAX_ALLOWLIST_BYTES }).toString('utf8');
 }
 
 /** Is `file` the allowlist shipped inside the package (also through a symlink or a hard link)? */

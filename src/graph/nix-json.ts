@@ -5,11 +5,16 @@
  *   2.18-2.31  (and Lix) inputDrvs values {outputs, dynamicOutputs}; outputs {method, hashAlgo, hash}; `name`
  *   v3         "version": 3 on each derivation; store paths are base names
  *   v4         {"version": 4, "derivations": {…}}; inputs {srcs, drvs}; SRI hashes
- * Anything else is an InputError: a graph we cannot read must never pass the gate.
+ * Anything else is an InputError: a graph we cannot read must never pass the gate. Every
+ * field is type-checked as the format defines it and the checks the ATerm reader makes
+ * (store paths in the store directory, fixed-output paths that match their hash, floating
+ * outputs without a path) are made here too, so both readers accept the same derivations.
+ * Errors name the derivation and the field (`env.src`, `outputs.out.path`, …).
  */
 import { InputError } from '../errors.js';
 import { parseHash, toSRI } from './hash.js';
-import { fixedOutputPath, outputPathName } from './store-path.js';
+import { fixedOutputPath, isValidStoreName, outputPathName, storePathProblem } from './store-path.js';
+import { DumpSplitter, type MemberPlace, type SplitLimits } from './json-stream.js';
 import {
   findRoots,
   storePathName,
@@ -24,6 +29,9 @@ export const DEFAULT_STORE_DIR = '/nix/store';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+/** Keys and values come from the input: quote them, cut short, no control characters. */
+const show = (s: string): string => JSON.stringify(s.length > 120 ? s.slice(0, 120) + '…' : s);
 
 /** Which JSON format a derivation object is in. */
 export type JsonFormat = '2.4-2.17' | '2.18-2.31' | 'v3' | 'v4';
@@ -36,27 +44,52 @@ class Ctx {
   fail(msg: string): never {
     throw new InputError(`${this.where}: ${msg}`);
   }
-  /** v3/v4 write store paths as base names; the model always holds full paths. */
-  path(p: unknown, what: string): string {
-    if (typeof p !== 'string' || p === '') this.fail(`${what} is not a store path`);
-    return p.startsWith('/') ? p : `${this.storeDir}/${p}`;
+  /** v3/v4 write store paths as base names; the model always holds full paths, in the store directory. */
+  path(p: unknown, field: string): string {
+    if (typeof p !== 'string' || p === '') this.fail(`${field}: expected a store path, got ${p === '' ? 'an empty string' : typeName(p)}`);
+    const full = p.startsWith('/') ? p : `${this.storeDir}/${p}`;
+    const problem = storePathProblem(full, this.storeDir);
+    if (problem) this.fail(`${field}: ${show(p)} ${problem}`);
+    return full;
+  }
+  str(v: unknown, field: string): string {
+    if (typeof v !== 'string') this.fail(`${field}: expected a string, got ${typeName(v)}`);
+    return v;
+  }
+  strings(v: unknown, field: string): string[] {
+    if (!Array.isArray(v)) this.fail(`${field}: expected a list of strings, got ${typeName(v)}`);
+    for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') this.fail(`${field}[${i}]: expected a string, got ${typeName(v[i])}`);
+    return v as string[];
+  }
+  object(v: unknown, field: string): Json {
+    if (!isObject(v)) this.fail(`${field}: expected an object, got ${typeName(v)}`);
+    return v;
   }
 }
 
 const METHOD_PREFIX: Record<string, HashMethod> = { 'r:': 'nar', 'text:': 'text', 'git:': 'git' };
 const METHODS: Record<string, HashMethod> = { flat: 'flat', nar: 'nar', recursive: 'nar', text: 'text', git: 'git' };
 
-function fixedFrom(ctx: Ctx, o: Json, outName: string): (FixedHash & { bytes: Buffer }) | null {
-  const hash = o.hash;
-  if (hash === undefined || hash === '') return null; // floating CA, deferred, impure or input-addressed
-  if (typeof hash !== 'string') ctx.fail(`output ${outName}: hash is not a string`);
-  let method: HashMethod;
-  let algo = typeof o.hashAlgo === 'string' ? o.hashAlgo : '';
-  if (typeof o.method === 'string') {
-    const m = METHODS[o.method];
-    if (!m) ctx.fail(`output ${outName}: unknown hash method '${o.method}'`);
-    method = m;
-  } else {
+/**
+ * One output, with the rules Nix (and the ATerm reader) apply: a hash needs an algorithm; an
+ * output with an algorithm but no hash is floating or impure and has no path yet; a fixed
+ * output's path, when given, is the one its hash determines.
+ */
+function parseOutput(ctx: Ctx, o: Json, drvName: string, outName: string): DerivationOutput {
+  const f = `outputs.${outName}`;
+  for (const k of ['path', 'hash', 'hashAlgo', 'method'] as const)
+    if (o[k] !== undefined && typeof o[k] !== 'string') ctx.fail(`${f}.${k}: expected a string, got ${typeName(o[k])}`);
+  if (o.impure !== undefined && typeof o.impure !== 'boolean') ctx.fail(`${f}.impure: expected a boolean, got ${typeName(o.impure)}`);
+  const hash = (o.hash as string | undefined) ?? '';
+  let algo = (o.hashAlgo as string | undefined) ?? '';
+  const pathText = (o.path as string | undefined) ?? '';
+  const outPath = pathText === '' ? null : ctx.path(pathText, `${f}.path`);
+
+  let method: HashMethod | null = null;
+  if (o.method !== undefined) {
+    method = METHODS[o.method as string] ?? null;
+    if (!method) ctx.fail(`${f}.method: unknown hash method ${show(o.method as string)}`);
+  } else if (algo !== '') {
     // 2.4-2.17: the method is a prefix of hashAlgo ("r:sha256"); no prefix means flat
     method = 'flat';
     for (const [prefix, m] of Object.entries(METHOD_PREFIX)) {
@@ -66,12 +99,28 @@ function fixedFrom(ctx: Ctx, o: Json, outName: string): (FixedHash & { bytes: Bu
       }
     }
   }
-  try {
-    const parsed = parseHash(hash, algo || undefined);
-    return { method, algo: parsed.algo, sri: toSRI(parsed), bytes: parsed.bytes };
-  } catch (e) {
-    return ctx.fail(`output ${outName}: ${(e as Error).message}`);
+
+  if (hash === '') {
+    // input-addressed (path), deferred (nothing), floating content-addressed or impure
+    // (algorithm, no path: the path is only known after the build)
+    if (method !== null && outPath !== null)
+      ctx.fail(`${f}: ${o.impure ? 'an impure' : 'a floating'} output (hash algorithm, no hash) must not name a path; a fixed output needs its hash`);
+    return { path: outPath, fixed: null };
   }
+  if (o.impure === true) ctx.fail(`${f}: an impure output cannot have a fixed hash`);
+  let parsed;
+  try {
+    parsed = parseHash(hash, algo || undefined);
+  } catch (e) {
+    return ctx.fail(`${f}.hash: ${(e as Error).message.slice(0, 200)}`);
+  }
+  if (algo !== '' && parsed.algo !== algo) ctx.fail(`${f}.hash: not a ${show(algo)} hash`);
+  const m = method ?? 'flat';
+  const expected = fixedOutputPath(m, parsed.algo, parsed.bytes, ctx.storeDir, outputPathName(drvName, outName));
+  // The path is a function of the hash: a dump whose stated path disagrees was edited after
+  // evaluation and does not mean what it says (Nix and the ATerm reader refuse it too).
+  if (outPath !== null && outPath !== expected) ctx.fail(`${f}.path: ${show(outPath)} does not match its hash (expected ${expected})`);
+  return { path: expected, fixed: { method: m, algo: parsed.algo, sri: toSRI(parsed) } };
 }
 
 /** Every key a full store path, every value a list of strings: nothing to normalise. */
@@ -83,11 +132,6 @@ function isModelInputDrvs(o: Json): boolean {
     for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
   }
   return true;
-}
-
-function stringArray(ctx: Ctx, v: unknown, what: string): string[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) ctx.fail(`${what} is not a list of strings`);
-  return v as string[];
 }
 
 export function detectFormat(d: Json): JsonFormat {
@@ -112,86 +156,95 @@ export function parseDerivationJson(
   storeDir = DEFAULT_STORE_DIR,
   where = 'derivation JSON',
 ): Derivation {
-  const ctx: Ctx = new Ctx(`${where}: ${drvPath}`, storeDir);
-  if (!isObject(value)) ctx.fail('is not an object');
+  const ctx: Ctx = new Ctx(`${where}: ${show(drvPath)}`, storeDir);
+  if (!isObject(value)) ctx.fail(`expected a derivation object, got ${typeName(value)}`);
   const d = value;
   const format = detectFormat(d);
-  if ((format as string) === 'unsupported') ctx.fail(`unsupported derivation JSON version ${JSON.stringify(d.version)}`);
-
-  if (!isObject(d.outputs)) ctx.fail("has no 'outputs' object");
-  if (typeof d.builder !== 'string') ctx.fail("has no 'builder' string");
-  if (typeof d.system !== 'string') ctx.fail("has no 'system' string");
-  const env = d.env === undefined ? {} : d.env;
-  if (!isObject(env)) ctx.fail("'env' is not an object");
-
-  let structuredAttrs: Record<string, unknown> | null = null;
-  if (isObject(d.structuredAttrs)) structuredAttrs = d.structuredAttrs;
-  else if (typeof env.__json === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(env.__json);
-      if (!isObject(parsed)) ctx.fail('__json is not an object');
-      structuredAttrs = parsed;
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-      ctx.fail(`__json is not valid JSON (${(e as Error).message})`);
-    }
-  }
+  if ((format as string) === 'unsupported') ctx.fail(`version: unsupported derivation JSON version ${JSON.stringify(d.version)}`);
 
   const full = ctx.path(drvPath, 'derivation path');
+  if (!full.endsWith('.drv')) ctx.fail('derivation path: not a .drv path');
+  const outputsIn = ctx.object(d.outputs, 'outputs');
+  const builder = ctx.str(d.builder, 'builder');
+  const system = ctx.str(d.system, 'system');
+  const args = d.args === undefined ? [] : ctx.strings(d.args, 'args');
+  const env = d.env === undefined ? {} : ctx.object(d.env, 'env');
+  // values are rendered into the builder's environment: every one is a string
+  for (const k in env) if (typeof env[k] !== 'string') ctx.fail(`env.${k}: expected a string, got ${typeName(env[k])}`);
+  if (d.name !== undefined) ctx.str(d.name, 'name');
+
+  let structuredAttrs: Record<string, unknown> | null = null;
+  if (d.structuredAttrs !== undefined && d.structuredAttrs !== null) structuredAttrs = ctx.object(d.structuredAttrs, 'structuredAttrs');
+  else if (typeof env.__json === 'string') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.__json);
+    } catch (e) {
+      ctx.fail(`env.__json: not valid JSON (${(e as Error).message})`);
+    }
+    structuredAttrs = ctx.object(parsed, 'env.__json');
+  }
+
   const saName = structuredAttrs?.name;
   const name =
     typeof d.name === 'string'
       ? d.name
       : typeof env.name === 'string'
-        ? env.name
+        ? (env.name as string)
         : typeof saName === 'string'
           ? saName
           : storePathName(full);
-  const outputs: Record<string, DerivationOutput> = {};
-  for (const [outName, o] of Object.entries(d.outputs)) {
-    if (!isObject(o)) ctx.fail(`output ${outName} is not an object`);
-    const f = fixedFrom(ctx, o, outName);
-    let outPath = typeof o.path === 'string' && o.path !== '' ? ctx.path(o.path, `output ${outName} path`) : null;
-    // v3 and v4 leave out fixed output paths: Nix derives them from the hash and the name
-    if (f && outPath === null) outPath = fixedOutputPath(f.method, f.algo, f.bytes, storeDir, outputPathName(name, outName));
-    outputs[outName] = { path: outPath, fixed: f && { method: f.method, algo: f.algo, sri: f.sri } };
+  // Nix refuses other names; rules match names with regexes, so this also bounds their cost
+  if (!isValidStoreName(name)) ctx.fail(`name: ${show(name)} is not a valid derivation name (1-211 of A-Z a-z 0-9 + - . _ ? =)`);
+  const outputs: Record<string, DerivationOutput> = Object.create(null) as Record<string, DerivationOutput>;
+  for (const outName of Object.keys(outputsIn)) {
+    outputs[outName] = parseOutput(ctx, ctx.object(outputsIn[outName], `outputs.${outName}`), name, outName);
   }
 
   let rawSrcs: unknown;
   let rawDrvs: unknown;
+  let srcField = 'inputSrcs';
+  let drvField = 'inputDrvs';
   if (format === 'v4') {
-    if (!isObject(d.inputs)) ctx.fail("has no 'inputs' object");
-    rawSrcs = d.inputs.srcs ?? [];
-    rawDrvs = d.inputs.drvs ?? {};
+    const inputs = ctx.object(d.inputs, 'inputs');
+    rawSrcs = inputs.srcs ?? [];
+    rawDrvs = inputs.drvs ?? {};
+    srcField = 'inputs.srcs';
+    drvField = 'inputs.drvs';
   } else {
     rawSrcs = d.inputSrcs ?? [];
     rawDrvs = d.inputDrvs ?? {};
   }
-  const inputSrcs = stringArray(ctx, rawSrcs, 'inputSrcs').map((p) => ctx.path(p, 'input source'));
-  if (!isObject(rawDrvs)) ctx.fail('inputDrvs is not an object');
+  const inputSrcs = ctx.strings(rawSrcs, srcField).map((p, i) => ctx.path(p, `${srcField}[${i}]`));
+  const drvsIn = ctx.object(rawDrvs, drvField);
   // Already the model's shape (2.4-2.17: full paths -> output names): used as parsed. Copying
   // every entry into a fresh object was the most expensive line of JSON mode (BENCHMARKS.md).
-  const asParsed = isModelInputDrvs(rawDrvs);
-  const inputDrvs: Record<string, string[]> = asParsed ? (rawDrvs as Record<string, string[]>) : {};
+  const asParsed = isModelInputDrvs(drvsIn);
+  const inputDrvs: Record<string, string[]> = asParsed ? (drvsIn as Record<string, string[]>) : Object.create(null);
   let dynamicInputs: string[] | undefined;
-  if (!asParsed) for (const [p, v] of Object.entries(rawDrvs)) {
-    const full = ctx.path(p, 'input derivation');
+  for (const p of Object.keys(drvsIn)) {
+    const field = `${drvField}.${show(p)}`;
+    const dp = ctx.path(p, field);
+    if (!dp.endsWith('.drv')) ctx.fail(`${field}: not a .drv path`);
+    if (asParsed) continue;
+    const v = drvsIn[p];
     if (Array.isArray(v)) {
-      inputDrvs[full] = stringArray(ctx, v, `inputDrvs of ${p}`);
+      inputDrvs[dp] = ctx.strings(v, field);
     } else if (isObject(v)) {
-      inputDrvs[full] = stringArray(ctx, v.outputs ?? [], `inputDrvs outputs of ${p}`);
-      if (isObject(v.dynamicOutputs) && Object.keys(v.dynamicOutputs).length > 0) (dynamicInputs ??= []).push(full);
+      inputDrvs[dp] = ctx.strings(v.outputs ?? [], `${field}.outputs`);
+      if (v.dynamicOutputs !== undefined && Object.keys(ctx.object(v.dynamicOutputs, `${field}.dynamicOutputs`)).length > 0)
+        (dynamicInputs ??= []).push(dp);
     } else {
-      ctx.fail(`inputDrvs entry ${p} is neither a list nor an object`);
+      ctx.fail(`${field}: expected a list of output names or an object, got ${typeName(v)}`);
     }
   }
 
   const drv: Derivation = {
     drvPath: full,
     name,
-    system: d.system,
-    builder: d.builder,
-    args: stringArray(ctx, d.args ?? [], 'args'),
+    system,
+    builder,
+    args,
     env: env as Record<string, string>,
     outputs,
     inputSrcs,
@@ -202,62 +255,100 @@ export function parseDerivationJson(
   return drv;
 }
 
+export interface GraphOptions {
+  roots?: string[];
+  storeDir?: string;
+  kind?: 'nix-json' | 'nix-command';
+}
+
+/**
+ * Builds a graph from the members of a dump as they arrive (from the streaming splitter or
+ * from an object already parsed): top-level `.drv` members (2.4-2.31, v3), or v4's `version`
+ * and `derivations`. What kind of dump it was is decided at the end, when every member is in.
+ */
+export class GraphAssembler {
+  private readonly derivations = new Map<string, Derivation>();
+  private readonly formats = new Set<JsonFormat>();
+  private readonly storeDir: string;
+  private version: unknown = undefined;
+  private sawDerivations = false;
+  private topLevelDrvs = 0;
+
+  constructor(
+    private readonly detail: string,
+    private readonly opts: GraphOptions = {},
+  ) {
+    this.storeDir = opts.storeDir ?? DEFAULT_STORE_DIR;
+  }
+
+  member(place: MemberPlace, key: string, value: unknown): void {
+    if (place === 'top') {
+      if (key === 'version') {
+        this.version = value;
+        return;
+      }
+      if (key === 'derivations') {
+        // an object here was walked member by member (place 'derivations'); anything else is not v4
+        this.sawDerivations = true;
+        if (!isObject(value)) throw new InputError(`${this.detail}: 'derivations' is ${typeName(value)}, not an object`);
+        for (const k of Object.keys(value)) this.member('derivations', k, value[k]);
+        return;
+      }
+      if (!key.endsWith('.drv'))
+        throw new InputError(`${this.detail}: not a derivation graph (member ${show(key)} is not a .drv path)`);
+      this.topLevelDrvs++;
+      if (isObject(value)) this.formats.add(detectFormat(value));
+    } else {
+      this.sawDerivations = true;
+      this.formats.add('v4');
+    }
+    const d = parseDerivationJson(value, key, this.storeDir, this.detail);
+    if (this.derivations.has(d.drvPath)) throw new InputError(`${this.detail}: derivation ${show(d.drvPath)} appears twice`);
+    this.derivations.set(d.drvPath, d);
+  }
+
+  finish(): DerivationGraph {
+    const detail = this.detail;
+    if (this.version !== undefined || this.sawDerivations) {
+      if (this.version !== 4 || !this.sawDerivations)
+        throw new InputError(
+          `${detail}: unsupported derivation JSON (version ${JSON.stringify(this.version)}; this seedaudit reads 2.4-2.31, v3 and v4)`,
+        );
+      if (this.topLevelDrvs > 0) throw new InputError(`${detail}: a v4 dump keeps its derivations under 'derivations', not at the top level`);
+    }
+    const derivations = this.derivations;
+    if (derivations.size === 0) throw new InputError(`${detail}: the graph holds no derivations`);
+    const roots = this.opts.roots?.length ? this.opts.roots : findRoots(derivations);
+    for (const r of roots) if (!derivations.has(r)) throw new InputError(`${detail}: root ${r} is not in the graph`);
+    return {
+      storeDir: this.storeDir,
+      derivations,
+      roots,
+      source: {
+        kind: this.opts.kind ?? 'nix-json',
+        format: `nix-json ${[...this.formats].sort().join('+')}`,
+        detail,
+      },
+    };
+  }
+}
+
 /**
  * Parse the text of a `nix derivation show --recursive` dump (any version).
  * `detail` names the file or command, for error messages and the report.
  */
-export function parseNixJson(
-  text: string,
-  detail: string,
-  opts: { roots?: string[]; storeDir?: string; kind?: 'nix-json' | 'nix-command' } = {},
-): DerivationGraph {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${detail}: not valid JSON (${(e as Error).message})`);
-  }
-  return graphFromJson(doc, detail, opts);
+export function parseNixJson(text: string | Buffer, detail: string, opts: GraphOptions = {}, limits?: SplitLimits): DerivationGraph {
+  const g = new GraphAssembler(detail, opts);
+  const s = new DumpSplitter(detail, (place, key, value) => g.member(place, key, value), limits);
+  s.push(typeof text === 'string' ? Buffer.from(text) : text);
+  s.end();
+  return g.finish();
 }
 
-export function graphFromJson(
-  doc: unknown,
-  detail: string,
-  opts: { roots?: string[]; storeDir?: string; kind?: 'nix-json' | 'nix-command' } = {},
-): DerivationGraph {
-  const storeDir = opts.storeDir ?? DEFAULT_STORE_DIR;
+/** The same from an object already parsed (tests, re-encoded vectors). */
+export function graphFromJson(doc: unknown, detail: string, opts: GraphOptions = {}): DerivationGraph {
   if (!isObject(doc)) throw new InputError(`${detail}: not a derivation graph (expected a JSON object)`);
-  let map: Json = doc;
-  if ('derivations' in doc || typeof doc.version === 'number') {
-    if (doc.version !== 4 || !isObject(doc.derivations))
-      throw new InputError(
-        `${detail}: unsupported derivation JSON (version ${JSON.stringify(doc.version)}; this seedaudit reads 2.4-2.31, v3 and v4)`,
-      );
-    map = doc.derivations;
-  }
-  const derivations = new Map<string, Derivation>();
-  const formats = new Set<JsonFormat>();
-  // keys, then lookups: Object.entries would allocate a pair per derivation (BENCHMARKS.md)
-  for (const key of Object.keys(map)) {
-    const value = map[key];
-    if (!key.endsWith('.drv'))
-      throw new InputError(`${detail}: not a derivation graph (key '${key.slice(0, 80)}' is not a .drv path)`);
-    if (isObject(value)) formats.add(doc === map ? detectFormat(value) : 'v4');
-    const d = parseDerivationJson(value, key, storeDir, detail);
-    derivations.set(d.drvPath, d);
-  }
-  if (derivations.size === 0) throw new InputError(`${detail}: the graph holds no derivations`);
-  const roots = opts.roots?.length ? opts.roots : findRoots(derivations);
-  for (const r of roots)
-    if (!derivations.has(r)) throw new InputError(`${detail}: root ${r} is not in the graph`);
-  return {
-    storeDir,
-    derivations,
-    roots,
-    source: {
-      kind: opts.kind ?? 'nix-json',
-      format: `nix-json ${[...formats].sort().join('+')}`,
-      detail,
-    },
-  };
+  const g = new GraphAssembler(detail, opts);
+  for (const key of Object.keys(doc)) g.member('top', key, doc[key]);
+  return g.finish();
 }

@@ -28,3 +28,22 @@ export function fixedOutputPath(method: HashMethod, algo: string, hash: Buffer, 
 /** The store path name of output `out` of derivation `name` (`name` or `name-out`). */
 export const outputPathName = (drvName: string, output: string): string =>
   output === 'out' ? drvName : `${drvName}-${output}`;
+
+/** `<32 nix-base-32 chars>-<name>`, with the characters Nix allows in a store path name. */
+const STORE_BASENAME = /^[0-9abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]{1,211}$/;
+
+/**
+ * Why `p` is not a store path directly in `storeDir`, or null when it is one. Every path a
+ * reader accepts is checked, so no path from a graph can point outside the store (`..`,
+ * a nested path, another directory) when it is later looked up on disk.
+ */
+export function storePathProblem(p: string, storeDir: string): string | null {
+  if (!p.startsWith(storeDir) || p.charCodeAt(storeDir.length) !== 47 /* / */)
+    return `is not in the store directory ${storeDir} (wrong store directory?)`;
+  const base = p.slice(storeDir.length + 1);
+  if (!STORE_BASENAME.test(base)) return 'is not a store path (<32-character hash>-<name>)';
+  return null;
+}
+
+/** A name Nix accepts for a derivation (and so for its store paths): 1-211 of these characters. */
+export const isValidStoreName = (name: string): boolean => /^[A-Za-z0-9+\-._?=]{1,211}$/.test(name);

@@ -9,7 +9,7 @@
  *    foreign toolchain, or made by no derivation of this graph.
  * Nothing is executed; files are only read.
  */
-import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Derivation, DerivationGraph } from '../model/graph.js';
@@ -208,6 +208,32 @@ async function bytesOf(p: string): Promise<number | null> {
   return total;
 }
 
+/**
+ * Where to read a store path from: itself, or — when it is a symlink — its target, provided
+ * that stays in the same store directory. A fetched path that points elsewhere (`/etc/shadow`,
+ * `/usr/bin`) is never read through: its contents facts say so, which makes it unknown.
+ */
+function insideStore(p: string): string | ContentFacts {
+  const refused = (error: string): ContentFacts => ({ format: 'symlink', members: 0, byKind: {}, binaryCount: 0, binaries: [], error, capped: null });
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    return p;
+  }
+  if (!st.isSymbolicLink()) return p;
+  let real: string;
+  let store: string;
+  try {
+    real = realpathSync(p);
+    store = realpathSync(path.dirname(p));
+  } catch (e) {
+    return refused(`the store path is a symlink that does not resolve (${(e as NodeJS.ErrnoException).code ?? 'error'}): not read`);
+  }
+  if (!real.startsWith(store + path.sep)) return refused(`the store path is a symlink to ${JSON.stringify(real)}, outside the store: not read`);
+  return real;
+}
+
 export function makeInspector(opts: InspectOptions): Inspector {
   const root = opts.storeRoot ?? '/';
   const onDisk = (p: string) => path.join(root, p);
@@ -233,7 +259,8 @@ export function makeInspector(opts: InspectOptions): Inspector {
     let done = 0;
     for (const i of present) {
       opts.onProgress?.(`seedaudit: looking inside ${++done}/${present.length} store paths…`);
-      const facts = contentFacts(await inspectPath(onDisk(i.path!)));
+      const target = insideStore(onDisk(i.path!));
+      const facts = typeof target === 'string' ? contentFacts(await inspectPath(target)) : target;
       // a single file is listed under its store file name (`<hash>-tool`): say `tool`
       const base = path.basename(i.path!);
       for (const b of facts.binaries) if (b.member === base) b.member = i.name;

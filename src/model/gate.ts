@@ -6,6 +6,7 @@
  */
 import type { ElfFinding, FailOn, GateCounts, GateItem, GateItemKind, ReportInput, ScanReport } from './report.js';
 import { GATE_ITEM_KINDS } from './report.js';
+import { provenanceKey } from './provenance.js';
 
 /** `/nix/store/<hash>-hello-1.0` -> `hello-1.0` (a path that is not a store path is kept). */
 export const withoutStoreHash = (storePath: string): string => {
@@ -58,6 +59,7 @@ export const baselineKeysOf = (r: ScanReport): Set<string> => {
   for (const i of r.inputs) if (i.binary || i.class === 'unknown') keys.add(inputKey(i));
   for (const f of r.elf ?? []) keys.add(elfKey(f));
   for (const g of r.coverage?.gaps ?? []) if (g.output) keys.add(uninspectedKey(g.what, g.path));
+  for (const c of r.provenance?.checks ?? []) if (c.verdict === 'disagrees') keys.add(provenanceKey(c));
   return keys;
 };
 

@@ -60,6 +60,33 @@ export interface DerivationGraph {
   /** .drv paths the user asked about (or, when not given, the derivations nothing depends on) */
   roots: string[];
   source: GraphSource;
+  /**
+   * What the expression said about each root, when the scan started from one (-f, -E, a flake):
+   * its attribute, source position and declared `meta.sourceProvenance`. Keyed by .drv path.
+   */
+  rootMeta?: Map<string, PackageMeta>;
+  /** why the roots' metadata could not be evaluated, when it could not */
+  rootMetaError?: string;
+  /** output names the user selected per root (`drv^out,dev`; `*`: all), when given */
+  selectedOutputs?: Map<string, string[]>;
+}
+
+/** A position in a Nix file: `meta.position` (`file:line`) or where the attribute is defined. */
+export interface SourcePosition {
+  /** absolute path, as Nix printed it */
+  file: string;
+  line: number;
+  /** meta.position: the package's own declaration; attribute: where -A ATTR is defined */
+  from: 'meta.position' | 'attribute';
+}
+
+/** Declared metadata of one package (from evaluating the expression, or from --meta FILE). */
+export interface PackageMeta {
+  /** attribute path, when known */
+  attr: string | null;
+  position: SourcePosition | null;
+  /** `meta.sourceProvenance` short names (fromSource, binaryNativeCode, ...); null when not declared */
+  sourceProvenance: string[] | null;
 }
 
 /** True when the derivation has at least one fixed output (a FOD). */

@@ -58,6 +58,8 @@ export interface ReportInput {
    * it is in the store and the input is a binary; null when unknown. Absent in older reports.
    */
   size?: number | null;
+  /** where `size` comes from: measured in the store, or the seed registry's record of the seed (absent in older reports) */
+  sizeFrom?: 'store' | 'registry' | null;
 }
 
 export interface TrustBase {
@@ -67,6 +69,10 @@ export interface TrustBase {
   seeds: string[];
   /** ids of the prebuilt inputs in this root's closure */
   prebuilt: string[];
+  /** bytes of this root's seeds whose size is known (store or seed registry); null when none is (absent in older reports) */
+  seedBytes?: number | null;
+  /** seeds of this root whose size is not known */
+  seedsOfUnknownSize?: number;
 }
 
 /** ELF facts of one file (issue 5); `seedaudit elf --format json` prints an array of these. */
@@ -129,7 +135,7 @@ export interface ScanReport {
   generatedAt: string;
   /** where the graph came from */
   graph: { kind: string; format: string; detail: string; storeDir: string };
-  roots: { drv: string; name: string }[];
+  roots: ReportRoot[];
   summary: ReportSummary;
   inputs: ReportInput[];
   trustBase: TrustBase[];
@@ -137,6 +143,8 @@ export interface ScanReport {
   allowlist: { file: string; entries: number };
   /** what inspection read and what it could not (src/model/gate.ts) */
   coverage: Coverage;
+  /** declared (meta.sourceProvenance) versus detected provenance; absent in older reports */
+  provenance?: ProvenanceReport;
   gate: {
     failOn: FailOn;
     passed: boolean;
@@ -149,9 +157,60 @@ export interface ScanReport {
   };
 }
 
+/** A root of the scan, and where the expression declares it (expression and flake scans). */
+export interface ReportRoot {
+  drv: string;
+  name: string;
+  /** attribute path it was instantiated from, when known */
+  attr?: string | null;
+  /** `meta.position`, else where the attribute is defined; absolute file, 1-based line */
+  position?: { file: string; line: number; from: 'meta.position' | 'attribute' } | null;
+}
+
+/** Where a package's declared provenance was read from. */
+export type DeclaredFrom = 'expression' | 'meta-file';
+
+/**
+ * What a package declares (`meta.sourceProvenance`) against what seedaudit found among the
+ * inputs it takes directly (its own downloads and sources, not its dependencies' ones).
+ */
+export interface ProvenanceCheck {
+  drv: string;
+  name: string;
+  attr: string | null;
+  /** the declared short names (fromSource, binaryNativeCode, binaryBytecode, binaryFirmware); [] when none */
+  declared: string[];
+  declaredFrom: DeclaredFrom;
+  /** ids of the seed/prebuilt inputs the derivation takes directly */
+  binaryInputs: string[];
+  /** ids of the unknown inputs it takes directly */
+  unknownInputs: string[];
+  /**
+   * agrees; disagrees (a finding); undetermined (unknown inputs leave it open);
+   * undeclared (no sourceProvenance: nothing to compare, shown when a binary is taken)
+   */
+  verdict: 'agrees' | 'disagrees' | 'undetermined' | 'undeclared';
+  finding: ProvenanceFinding | null;
+  /** one sentence for every format */
+  detail: string;
+}
+
+export type ProvenanceFinding = 'declared-source-downloads-binary' | 'declared-binary-no-binary-input';
+
+export interface ProvenanceReport {
+  /** --fail-on provenance: disagreements are gate items */
+  failOn: boolean;
+  /** where declarations came from: the evaluated expression, a --meta file */
+  sources: string[];
+  checks: ProvenanceCheck[];
+  disagreements: number;
+  /** why declarations could not be read, if anything */
+  notes: string[];
+}
+
 /** What kind of finding a gate item is. */
-export type GateItemKind = 'binary-input' | 'unknown-input' | 'output-elf' | 'uninspected';
-export const GATE_ITEM_KINDS: GateItemKind[] = ['binary-input', 'unknown-input', 'output-elf', 'uninspected'];
+export type GateItemKind = 'binary-input' | 'unknown-input' | 'output-elf' | 'uninspected' | 'provenance';
+export const GATE_ITEM_KINDS: GateItemKind[] = ['binary-input', 'unknown-input', 'output-elf', 'uninspected', 'provenance'];
 
 /**
  * `fail`: fails the gate; `allowlist`/`baseline`: accepted that way; `report-only`: not

@@ -5,7 +5,7 @@
  */
 import type { ScanReport } from '../model/report.js';
 
-export const FORMATS = ['text', 'json', 'html', 'junit', 'markdown', 'sarif'] as const;
+export const FORMATS = ['text', 'json', 'html', 'junit', 'markdown', 'sarif', 'cyclonedx'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface RenderOptions {
@@ -13,6 +13,10 @@ export interface RenderOptions {
   verbose?: boolean;
   /** descriptions of the rules that were loaded, for SARIF's rule metadata */
   rules?: { id: string; description: string }[];
+  /** SARIF: the repository root result locations are relative to (absolute) */
+  sarifRoot?: string;
+  /** SARIF: a file of the repository (relative to sarifRoot) for results no root position places */
+  sarifFallback?: string | null;
 }
 
 export async function renderReport(format: Format, report: ScanReport, opts: RenderOptions): Promise<string> {
@@ -28,6 +32,8 @@ export async function renderReport(format: Format, report: ScanReport, opts: Ren
     case 'markdown':
       return (await import('./markdown.js')).renderMarkdown(report);
     case 'sarif':
-      return (await import('./sarif.js')).renderSarif(report, { rules: opts.rules });
+      return (await import('./sarif.js')).renderSarif(report, { rules: opts.rules, root: opts.sarifRoot, fallback: opts.sarifFallback });
+    case 'cyclonedx':
+      return (await import('./cyclonedx.js')).renderCycloneDx(report);
   }
 }

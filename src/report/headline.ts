@@ -36,11 +36,18 @@ const standings = (list: string[]): string => {
   return [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
 };
 
-const seedSize = (seeds: ReportInput[]): string => {
+/**
+ * The seeds' bytes: measured in the store, or (when the store does not have a seed) as the seed
+ * registry records it, which the sentence says: "229 bytes, size from the seed registry".
+ */
+export const seedSize = (seeds: ReportInput[]): string => {
   const known = seeds.filter((s) => typeof s.size === 'number');
   if (known.length === 0) return 'size unknown';
   const total = known.reduce((a, s) => a + (s.size as number), 0);
-  return known.length === seeds.length ? bytes(total) : `at least ${bytes(total)}, ${seeds.length - known.length} size unknown`;
+  const registry = known.filter((s) => s.sizeFrom === 'registry').length;
+  const from =
+    registry === 0 ? '' : registry === known.length ? `, ${known.length === 1 ? 'size' : 'sizes'} from the seed registry` : `, ${registry} of the sizes from the seed registry`;
+  return known.length === seeds.length ? `${bytes(total)}${from}` : `at least ${bytes(total)}${from}, ${seeds.length - known.length} size unknown`;
 };
 
 const MAX_NAMED = 5;
@@ -101,6 +108,8 @@ export const gateCountPairs = (c: GateCounts): [string, number][] => [
   ['unknown inputs', c.byKind['unknown-input']],
   ['output ELF files', c.byKind['output-elf']],
   ['uninspected outputs', c.byKind.uninspected],
+  // older reports have no provenance kind
+  ['provenance disagreements', c.byKind.provenance ?? 0],
   ['accepted by allowlist', c.accepted.allowlist],
   ['accepted by baseline', c.accepted.baseline],
   ['not accepted', c.notAccepted],
@@ -122,10 +131,28 @@ export const failingSummary = (r: ScanReport): string => {
     ['unknown-input', 'unknown input', 'unknown inputs'],
     ['output-elf', 'output ELF file', 'output ELF files'],
     ['uninspected', 'uninspected output', 'uninspected outputs'],
+    ['provenance', 'provenance disagreement', 'provenance disagreements'],
   ];
   const parts = kinds
     .map(([k, one, many]) => [failing.filter((i) => i.kind === k).length, one, many] as const)
     .filter(([n]) => n > 0)
     .map(([n, one, many]) => plural(n, one, many));
   return `${plural(counts.failing, 'gate item')} ${counts.failing === 1 ? 'fails' : 'fail'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+};
+
+/** The provenance checks worth a reviewer's eye: disagreements first, then the undetermined and undeclared, then agreements. */
+export const provenanceRows = (r: ScanReport): NonNullable<ScanReport['provenance']>['checks'] => {
+  const rank = { disagrees: 0, undetermined: 1, undeclared: 2, agrees: 3 } as const;
+  return [...(r.provenance?.checks ?? [])].sort((a, b) => rank[a.verdict] - rank[b.verdict] || a.name.localeCompare(b.name));
+};
+
+/** "Declared vs detected provenance: 3 packages checked, 1 disagrees (gate: --fail-on provenance)" */
+export const provenanceLine = (r: ScanReport): string | null => {
+  const p = r.provenance;
+  if (!p) return null;
+  const n = p.checks.length;
+  return (
+    `Declared vs detected provenance: ${plural(n, 'package')} checked, ${p.disagreements} ${p.disagreements === 1 ? 'disagrees' : 'disagree'}` +
+    (p.failOn ? ' (gated: --fail-on provenance)' : p.disagreements ? ' (not gated; --fail-on provenance fails on them)' : '')
+  );
 };

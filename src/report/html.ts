@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { ElfFinding, InputClass, ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl, escapeHtml, jsonForScript } from './escape.js';
 import { gateItemsOf } from '../model/gate.js';
-import { coverageLine, gateCountPairs, headline } from './headline.js';
+import { coverageLine, gateCountPairs, headline, provenanceLine, provenanceRows } from './headline.js';
 
 export interface HtmlOptions {
   /** page title; defaults to "seedaudit report: <root names>" */
@@ -32,14 +32,17 @@ const KINDS = ['fixed-output', 'input-src', 'builder'] as const;
 
 type AllowState = 'allowlisted' | 'expired' | 'not allowlisted' | 'n/a';
 
-const allowState = (i: ReportInput): AllowState => {
+/** An input the gate judges: a binary, or an unknown input under --fail-on unknown. */
+const isGated = (i: ReportInput, failOn: string): boolean => i.binary || (i.class === 'unknown' && failOn === 'unknown');
+
+const allowState = (i: ReportInput, failOn: string): AllowState => {
   if (i.allowlisted) return 'allowlisted';
   if (i.allowlist?.expired) return 'expired';
-  return i.binary || i.class === 'unknown' ? 'not allowlisted' : 'n/a';
+  return isGated(i, failOn) ? 'not allowlisted' : 'n/a';
 };
 
-const allowCell = (i: ReportInput): string => {
-  const state = allowState(i);
+const allowCell = (i: ReportInput, failOn: string): string => {
+  const state = allowState(i, failOn);
   const badge = `<span class="allow allow-${state.replace(/ /g, '-').replace('/', '')}">${h(state)}</span>`;
   const a = i.allowlist;
   if (!a) return badge;
@@ -53,7 +56,7 @@ const gateBadge = (g: string): string => `<span class="gate gate-${h(g)}">${h(g)
 
 const urlList = (urls: string[]): string =>
   urls.length === 0
-    ? '<span class="muted">no URL</span>'
+    ? '<div class="muted">no URL</div>'
     : `<ul class="urls">${urls.map((u) => `<li><code>${h(u)}</code></li>`).join('')}</ul>`;
 
 const evidenceList = (ev: { rule: string; detail: string }[]): string =>
@@ -67,7 +70,7 @@ const viaChain = (via: string[]): string =>
     : `<ol class="via">${via.map((v) => `<li>${h(v)}</li>`).join('')}</ol>`;
 
 const hashCell = (i: ReportInput): string =>
-  i.hash ? `<code class="hash">${h(i.hash)}</code>${i.hashMode ? ` <span class="small muted">(${h(i.hashMode)})</span>` : ''}` : '<span class="muted">none</span>';
+  `<div>${i.hash ? `<code class="hash">${h(i.hash)}</code>${i.hashMode ? ` <span class="small muted">(${h(i.hashMode)})</span>` : ''}` : '<span class="muted">no hash</span>'}</div>`;
 
 // ---------------------------------------------------------------------------------------
 // Trust base picture: the `via` chains of the binary inputs merged into a prefix tree.
@@ -133,10 +136,18 @@ const fold = (node: TreeNode): void => {
 
 const ROW = 30;
 const BOX_H = 22;
-const COL = 180;
-const BOX_W = 156;
-const LEAF_W = 320;
+/** horizontal gap between columns */
+const GAP = 24;
 const PAD = 8;
+/** labels longer than this are cut (the full text is in the box's tooltip and in the tables) */
+const MAX_CHARS = 56;
+/**
+ * Box width for a label: 8 px per character covers DejaVu Sans / Liberation Sans at 12px
+ * (bold included) for the names Nix derivations have; the nested <svg> still clips anything
+ * wider, so an estimate that is too small cuts a label instead of spilling out of its box.
+ */
+const textWidth = (s: string): number => Math.ceil(s.length * 8);
+const MIN_BOX = 120;
 
 const truncate = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
@@ -170,17 +181,27 @@ const renderTrustSvg = (binaries: ReportInput[]): string => {
   };
   for (const r of top.children.values()) place(r, 0);
 
-  // all binaries line up in the rightmost column: the trust base reads top to bottom there
-  const leafX = (maxDepth + 1) * COL;
-  const xOf = (n: TreeNode): number => (n.binary ? leafX : n.depth * COL);
-  const width = leafX + LEAF_W + PAD * 2;
+  // every column as wide as its longest label, so no label is cut; all binaries line up in
+  // the rightmost column: the trust base reads top to bottom there
+  const shown = (n: TreeNode): string => (n.folded ? n.label : truncate(n.label, MAX_CHARS));
+  const colW: number[] = Array.from({ length: maxDepth + 1 }, () => MIN_BOX);
+  let leafW = MIN_BOX;
+  for (const n of nodes) {
+    if (n.binary) leafW = Math.max(leafW, textWidth(shown(n)) + 30);
+    else colW[n.depth] = Math.max(colW[n.depth] ?? MIN_BOX, textWidth(shown(n)) + 16);
+  }
+  const colX = colW.reduce<number[]>((xs, w, d) => [...xs, (xs[d] ?? 0) + w + GAP], [0]);
+  const leafX = colX[maxDepth + 1] ?? 0;
+  const xOf = (n: TreeNode): number => (n.binary ? leafX : (colX[n.depth] ?? 0));
+  const boxW = (n: TreeNode): number => (n.binary ? leafW : (colW[n.depth] ?? MIN_BOX));
+  const width = leafX + leafW + PAD * 2;
   const height = row * ROW + PAD * 2;
 
   const edges: string[] = [];
   const boxes: string[] = [];
   const walk = (node: TreeNode): void => {
     for (const child of node.children.values()) {
-      const x1 = xOf(node) + BOX_W;
+      const x1 = xOf(node) + boxW(node);
       const y1 = node.y + BOX_H / 2;
       const x2 = xOf(child);
       const y2 = child.y + BOX_H / 2;
@@ -196,25 +217,25 @@ const renderTrustSvg = (binaries: ReportInput[]): string => {
     const x = xOf(n);
     if (n.binary) {
       const { input, index } = n.binary;
-      const state = allowState(input);
+      const state = allowState(input, 'prebuilt');
       const mark = state === 'allowlisted' ? 'ok' : state === 'expired' ? 'expired' : 'bad';
       boxes.push(
         `<a href="#bin-${index}"><g class="node leaf leaf-${h(input.class)}" transform="translate(${x} ${n.y})">` +
           `<title>${h(`${input.name} (${input.class}, ${state})`)}</title>` +
-          `<rect width="${LEAF_W}" height="${BOX_H}" rx="4"/>` +
+          `<rect width="${leafW}" height="${BOX_H}" rx="4"/>` +
           `<circle class="mark mark-${mark}" cx="11" cy="${BOX_H / 2}" r="5"/>` +
-          `${label(22, LEAF_W, truncate(n.label, 43))}</g></a>`,
+          `${label(22, leafW, shown(n))}</g></a>`,
       );
     } else if (n.folded) {
       boxes.push(
         `<g class="node folded" transform="translate(${x} ${n.y})"><title>${h(n.folded.join(' → '))}</title>` +
-          `<rect width="${BOX_W}" height="${BOX_H}" rx="4"/>${label(8, BOX_W, n.label)}</g>`,
+          `<rect width="${boxW(n)}" height="${BOX_H}" rx="4"/>${label(8, boxW(n), n.label)}</g>`,
       );
     } else {
       const cls = n.depth === 0 ? 'node root' : 'node';
       boxes.push(
         `<g class="${cls}" transform="translate(${x} ${n.y})"><title>${h(n.label)}</title>` +
-          `<rect width="${BOX_W}" height="${BOX_H}" rx="4"/>${label(8, BOX_W, truncate(n.label, 21))}</g>`,
+          `<rect width="${boxW(n)}" height="${BOX_H}" rx="4"/>${label(8, boxW(n), shown(n))}</g>`,
       );
     }
   }
@@ -222,24 +243,26 @@ const renderTrustSvg = (binaries: ReportInput[]): string => {
     `<div class="svgwrap"><svg xmlns="http://www.w3.org/2000/svg" id="trust-svg" role="img" ` +
     `aria-label="Trust base: from each root to the binaries it trusts" width="${width}" height="${height}" ` +
     `viewBox="${-PAD} ${-PAD} ${width} ${height}"><g class="edges">${edges.join('')}</g>${boxes.join('')}</svg></div>` +
-    `<p class="legend"><span class="lg lg-seed"></span> seed <span class="lg lg-prebuilt"></span> prebuilt ` +
-    `&nbsp; <span class="dot dot-ok"></span> allowlisted ` +
-    `<span class="dot dot-expired"></span> allowlist entry expired <span class="dot dot-bad"></span> not allowlisted ` +
-    (nodes.some((n) => n.folded) ? `&nbsp; <span class="lg lg-folded"></span> folded chain steps (hover for names). ` : '') +
-    `Each binary links to its row below.</p>`
+    // the legend is a list of its own, so its last entry cannot run into the sentence after it
+    `<ul class="legend" id="trust-legend"><li><span class="lg lg-seed"></span> seed</li><li><span class="lg lg-prebuilt"></span> prebuilt</li>` +
+    `<li><span class="dot dot-ok"></span> allowlisted</li><li><span class="dot dot-expired"></span> allowlist entry expired</li>` +
+    `<li><span class="dot dot-bad"></span> not allowlisted</li>` +
+    (nodes.some((n) => n.folded) ? `<li><span class="lg lg-folded"></span> folded chain steps (hover for names)</li>` : '') +
+    `</ul><p class="legend-note">Each binary links to its row below.</p>`
   );
 };
 
 // ---------------------------------------------------------------------------------------
 
 /** The detailed table, for binary inputs (`bin-N` rows) and for unknown ones (`unk-N`). */
-const detailTable = (tableId: string, rowPrefix: string, inputs: ReportInput[]): string => {
+const detailTable = (tableId: string, rowPrefix: string, inputs: ReportInput[], failOn: string): string => {
   const rows = inputs.map(
     (i, n) =>
       `<tr id="${rowPrefix}-${n}" class="row-${h(i.gate)}"><td>${classBadge(i.class)}</td>` +
       `<td><div class="name">${h(i.name)}</div><div class="small muted">${h(i.kind)}</div>` +
       `<div class="small"><code class="path">${h(i.drv ?? i.path ?? i.id)}</code></div></td>` +
-      `<td>${gateBadge(i.gate)}<div>${allowCell(i)}</div></td>` +
+      // an input the gate does not judge gets neither a pass badge nor an allowlist verdict
+      `<td>${isGated(i, failOn) ? `${gateBadge(i.gate)}<div>${allowCell(i, failOn)}</div>` : '<span class="gate gate-none">not gated</span><div class="small muted">only with --fail-on unknown</div>'}</td>` +
       `<td>${hashCell(i)}${urlList(i.urls)}</td>` +
       `<td>${evidenceList(i.evidence)}</td><td>${viaChain(i.via)}</td></tr>`,
   );
@@ -270,7 +293,7 @@ const elfSection = (elf: ElfFinding[]): string => {
   );
 };
 
-const inputsTable = (inputs: ReportInput[]): string => {
+const inputsTable = (inputs: ReportInput[], failOn: string): string => {
   const rows = inputs.map(
     (i, n) =>
       `<tr data-index="${n}" data-class="${h(i.class)}" data-kind="${h(i.kind)}" data-allow="${i.allowlisted ? 'yes' : 'no'}">` +
@@ -278,7 +301,7 @@ const inputsTable = (inputs: ReportInput[]): string => {
       `<div class="small"><code class="path">${h(i.drv ?? i.path ?? i.id)}</code></div></td>` +
       `<td>${i.hash ? `<code class="hash">${h(i.hash)}</code>` : ''}</td><td>${urlList(i.urls)}</td>` +
       `<td>${i.evidence[0] ? `<code class="rule">${h(i.evidence[0].rule)}</code> ${h(i.evidence[0].detail)}` : ''}</td>` +
-      `<td>${h(allowState(i))}</td></tr>`,
+      `<td>${h(allowState(i, failOn))}</td></tr>`,
   );
   const classBoxes = CLASSES.map(
     (c) => `<label><input type="checkbox" name="class" value="${c}" checked> ${c}</label>`,
@@ -352,7 +375,9 @@ ol.via li:last-child{font-weight:bold}
 #trust-svg .leaf-prebuilt rect{fill:var(--pre-bg);stroke:var(--pre)}
 #trust-svg a:hover rect,#trust-svg a:focus rect{stroke-width:2.5}
 .mark-ok{fill:#2e7d32}.mark-expired{fill:#e08a00}.mark-bad{fill:var(--pre)}
-.legend{font-size:12px;color:var(--muted)}
+.legend{font-size:12px;color:var(--muted);list-style:none;padding:0;margin:8px 0 2px;display:flex;flex-wrap:wrap;gap:4px 16px}
+.legend-note{font-size:12px;color:var(--muted);margin:2px 0}
+.gate-none{color:var(--muted)}
 .lg,.dot{display:inline-block;width:14px;height:10px;border:1px solid;vertical-align:middle;margin-left:6px}
 .dot{width:10px;border-radius:50%;border:0}
 .lg-seed{background:var(--seed-bg);border-color:var(--seed)}.lg-prebuilt{background:var(--pre-bg);border-color:var(--pre)}
@@ -485,20 +510,20 @@ ${renderTrustSvg(binaries)}
 </section>
 <section id="binary-inputs">
 <h2>Binary inputs (${binaries.length})</h2>
-${binaries.length ? detailTable('binaries', 'bin', binaries) : '<p class="muted">No binary inputs.</p>'}
+${binaries.length ? detailTable('binaries', 'bin', binaries, g.failOn) : '<p class="muted">No binary inputs.</p>'}
 </section>
 ${unknowns.length ? `<section id="unknown-inputs">
 <h2>Unknown inputs (${unknowns.length})</h2>
 <p class="muted">No rule could tell source from binary for these; a person has to look.${g.failOn === 'unknown' ? '' : ' They fail the gate only with --fail-on unknown.'}</p>
-${detailTable('unknowns', 'unk', unknowns)}
+${detailTable('unknowns', 'unk', unknowns, g.failOn)}
 </section>` : ''}
-<section id="elf-findings">
+${provenanceSection(report)}<section id="elf-findings">
 <h2>ELF findings (${report.elf.length})</h2>
 ${elfSection(report.elf)}
 </section>
 <section id="all-inputs">
 <h2>All inputs (${report.inputs.length})</h2>
-${inputsTable(report.inputs)}
+${inputsTable(report.inputs, g.failOn)}
 </section>
 </main>
 <script type="application/json" id="seedaudit-report">${jsonForScript(report)}</script>
@@ -506,6 +531,26 @@ ${inputsTable(report.inputs)}
 </body>
 </html>
 `;
+};
+
+const provenanceSection = (report: ScanReport): string => {
+  const line = provenanceLine(report);
+  if (!line || !report.provenance) return '';
+  const items = new Map(gateItemsOf(report).items.filter((i) => i.kind === 'provenance').map((i) => [i.ref, i]));
+  const rows = provenanceRows(report).map(
+    (p) =>
+      `<tr class="row-${items.get(p.drv)?.status === 'fail' ? 'fail' : 'pass'} prov-${h(p.verdict)}"><td><div class="name">${h(p.attr ?? p.name)}</div>` +
+      `<div class="small"><code class="path">${h(p.drv)}</code></div></td><td>${p.declared.map((d) => `<code>${h(d)}</code>`).join(' ') || '<span class="muted">none</span>'}` +
+      `<div class="small muted">${h(p.declaredFrom)}</div></td><td>${h(p.verdict)}</td><td>${h(p.detail)}</td></tr>`,
+  );
+  return (
+    `<section id="provenance"><h2>Declared vs detected provenance</h2><p id="provenance-line">${h(line)}</p>` +
+    report.provenance.notes.map((n) => `<p class="small muted">${h(n)}</p>`).join('') +
+    (rows.length
+      ? `<table id="provenance-checks" class="data"><thead><tr><th>Package</th><th>Declared</th><th>Verdict</th><th>Detail</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+      : '') +
+    '</section>\n'
+  );
 };
 
 /** failing binaries first, then the baseline ones, then those that pass */

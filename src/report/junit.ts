@@ -17,12 +17,12 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { ElfFinding, ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl, xmlSafe } from './escape.js';
-import { elfIsItem, gateItemsOf } from '../model/gate.js';
+import { elfIsItem, elfName, gateItemsOf } from '../model/gate.js';
 import type { GateItem } from '../model/report.js';
 import { gateCountPairs } from './headline.js';
 
 /** attribute values are single-line: XML parsers fold raw newlines in attributes to spaces */
-const attr = (s: string): string => escapeControl(s);
+const attr = (s: string): string => xmlSafe(escapeControl(s));
 const text = (s: string): string => xmlSafe(s);
 
 interface Case {
@@ -80,7 +80,9 @@ const inputCase = (i: ReportInput, report: ScanReport): Case => {
 };
 
 const elfCase = (f: ElfFinding, byId: Map<string, ReportInput>, item: GateItem | undefined): Case => {
-  const c: Case = { '@_name': attr(`${f.storePath}/${f.path}`), '@_classname': `seedaudit.elf.${attr(f.provenance)}`, '@_time': '0' };
+  // f.path is the file's full path (inside f.storePath): named as `<output name>/<path inside it>`
+  const full = f.path.startsWith('/') ? f.path : `${f.storePath}/${f.path}`;
+  const c: Case = { '@_name': attr(elfName({ path: full, storePath: f.storePath })), '@_classname': `seedaudit.elf.${attr(f.provenance)}`, '@_time': '0' };
   const from = f.fromInput ? byId.get(f.fromInput) : undefined;
   const body = text(
     [
@@ -159,6 +161,22 @@ export const renderJunit = (report: ScanReport): string => {
         return c;
       }),
     });
+  // declared vs detected provenance: a disagreement fails only as a gate item (--fail-on provenance)
+  const checks = report.provenance?.checks ?? [];
+  if (checks.length) {
+    const provItems = new Map(items.filter((i) => i.kind === 'provenance').map((i) => [i.ref, i]));
+    const cases = checks.map((p): Case => {
+      const c: Case = { '@_name': attr(p.attr ?? p.name), '@_classname': `seedaudit.provenance.${attr(p.verdict)}`, '@_time': '0' };
+      const item = provItems.get(p.drv);
+      if (p.verdict !== 'disagrees') c['system-out'] = text(p.detail);
+      else if (item?.status === 'baseline') c.skipped = { '@_message': attr(`${p.detail}; accepted by the baseline`) };
+      else if (item) c.failure = { '@_message': attr(p.detail), '@_type': attr(p.finding ?? 'provenance'), '#text': text(`${p.detail}\nderivation: ${p.drv}\ndeclared: ${p.declared.join(', ')}`) };
+      else c.skipped = { '@_message': attr(`${p.detail} (gate it with --fail-on provenance)`) };
+      return c;
+    });
+    disambiguate(cases, checks.map((p) => p.drv));
+    suites.push({ name: 'Declared vs detected provenance', id: String(suites.length), properties: common, cases });
+  }
   if (orphans.length) suites.push({ name: 'ELF findings', id: String(suites.length), properties: common, cases: orphans });
 
   let tests = 0;

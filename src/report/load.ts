@@ -2,10 +2,10 @@
  * Reading back a saved JSON report: `diff` compares two, `--baseline` gates against one,
  * `allowlist check/add` take entries from one. Checks what those readers rely on.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
+import { readRegularFileSync } from '../files.js';
 import type { Io } from '../io.js';
 import type { ScanReport } from '../model/report.js';
 import { countItems, deriveGateItems } from '../model/gate.js';
@@ -42,18 +42,17 @@ export const reportProblem = (v: unknown): string | null => {
   return null;
 };
 
+/** Reports are JSON text below V8's string limit. */
+const MAX_REPORT_BYTES = 512 * 1024 * 1024 - 64;
+
 /** Reads a saved report (plain or gzip-compressed JSON); any problem is one InputError line naming `what` it was for. */
 export const loadReport = (file: string, io: Pick<Io, 'cwd'>, what = 'report'): ScanReport => {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path.resolve(io.cwd, file));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`${what}: ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`);
-  }
+  // a regular file only, bounded before and after decompression
+  const bytes = readRegularFileSync(path.resolve(io.cwd, file), { label: `${what}: ${file}`, maxBytes: MAX_REPORT_BYTES });
   let doc: unknown;
   try {
-    const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+    const text =
+      bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: MAX_REPORT_BYTES }).toString('utf8') : bytes.toString('utf8');
     doc = JSON.parse(text);
   } catch (e) {
     throw new InputError(`${what}: ${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);

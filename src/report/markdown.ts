@@ -10,7 +10,7 @@
 import type { ElfFinding, ReportInput, ScanReport } from '../model/report.js';
 import { escapeMarkdown, markdownCode } from './escape.js';
 import { gateItemsOf } from '../model/gate.js';
-import { coverageLine, failingSummary, gateCountsLine, headline } from './headline.js';
+import { coverageLine, failingSummary, gateCountsLine, headline, provenanceLine, provenanceRows } from './headline.js';
 
 export interface MarkdownOptions {
   /**
@@ -82,6 +82,18 @@ export const renderMarkdown = (report: ScanReport, opts: MarkdownOptions = {}): 
   const uninspected = gateItemsOf(report).items.filter((i) => i.kind === 'uninspected' && i.status === 'fail');
   if (uninspected.length) {
     out.push(`**Failing uninspected outputs (${uninspected.length})**`, '', ...uninspected.map((i) => `- ${code(i.name)}: ${code(i.reason)}`), '');
+  }
+
+  const prov = provenanceLine(report);
+  if (prov) {
+    const shown = provenanceRows(report).filter((p) => p.verdict !== 'agrees');
+    out.push(`**${escapeMarkdown(prov)}**`, '');
+    if (shown.length) {
+      out.push('| Package | Declared | Verdict | Detail |', '| --- | --- | --- | --- |');
+      for (const p of shown)
+        out.push(`| ${code(p.attr ?? p.name)} | ${p.declared.map((d) => code(d)).join(', ') || '—'} | ${escapeMarkdown(p.verdict)} | ${code(p.detail)} |`);
+      out.push('');
+    }
   }
 
   // A blank line after <summary> lets GitHub render the table inside the HTML block.

@@ -8,7 +8,7 @@ import Table from 'cli-table3';
 import type { ReportInput, ScanReport } from '../model/report.js';
 import { escapeControl } from './escape.js';
 import { gateItemsOf } from '../model/gate.js';
-import { coverageLine, failingSummary, gateCountsLine, headline } from './headline.js';
+import { coverageLine, failingSummary, gateCountsLine, headline, provenanceLine, provenanceRows } from './headline.js';
 
 export interface TextOptions {
   color: boolean;
@@ -81,7 +81,21 @@ export function renderText(r: ScanReport, opts: TextOptions): string {
   if (opts.verbose) {
     lines.push('');
     lines.push(c.bold(`All inputs (${r.inputs.length})`));
-    for (const i of r.inputs) lines.push(`  ${i.class.padEnd(8)} ${i.kind.padEnd(12)} ${clean(i.name)}  ${c.dim(i.evidence[0]?.rule ?? '')}`);
+    // the path tells apart inputs of the same name (three build.kaem scripts of three stages)
+    for (const i of r.inputs)
+      lines.push(`  ${i.class.padEnd(8)} ${i.kind.padEnd(12)} ${clean(i.name)}  ${c.dim(clean(i.drv ?? i.path ?? i.id))}  ${c.dim(i.evidence[0]?.rule ?? '')}`.trimEnd());
+  }
+
+  const prov = provenanceLine(r);
+  if (prov) {
+    lines.push('');
+    lines.push(c.bold(prov));
+    const items = new Map(gateItemsOf(r).items.filter((g) => g.kind === 'provenance').map((g) => [g.ref, g]));
+    for (const p of provenanceRows(r)) {
+      const mark = p.verdict === 'disagrees' ? (items.get(p.drv)?.status === 'fail' ? c.red('✗') : c.yellow('!')) : p.verdict === 'agrees' ? c.green('✓') : c.yellow('?');
+      lines.push(`  ${mark} ${p.verdict.padEnd(12)} ${clean(p.detail)}${p.attr ? c.dim(`  (${clean(p.attr)})`) : ''}`);
+    }
+    for (const n of r.provenance!.notes) lines.push(`  ${c.dim(clean(n))}`);
   }
 
   const uninspected = gateItemsOf(r).items.filter((g) => g.kind === 'uninspected');

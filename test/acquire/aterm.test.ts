@@ -218,7 +218,7 @@ t.test('output kinds', async (t) => {
     [['out', `${DUMMY}-${name}`, 'r:sha256', hex], /does not match its hash \(expected \/nix\/store\//, 'wrong path'],
     [['out', 'relative', '', ''], /not in the store directory \/nix\/store/, 'relative path'],
     [['out', '/gnu/store/aaaa-x', '', ''], /not in the store directory/, 'other store'],
-    [['out', `${DUMMY}-x/sub`, '', ''], /not in the store directory/, 'path inside a store object'],
+    [['out', `${DUMMY}-x/sub`, '', ''], /is not a store path/, 'path inside a store object'],
   ];
   for (const [o, re, msg] of bad) throwsInput(t, () => out(o), re, msg);
 });
@@ -357,7 +357,7 @@ t.test('text quoted from a hostile file cannot break the one-line message', asyn
   throwsInput(
     t,
     () => parseDrv(aterm({ inputSrcs: [`${DUMMY}-a\n/b`] }), file),
-    /input source ".*-a\\n\/b" is not in the store/,
+    /input source ".*-a\\n\/b" is not a store path/,
     'newline in a path',
   );
 });

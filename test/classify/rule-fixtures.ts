@@ -131,20 +131,76 @@ export const RULE_FIXTURES: Record<string, { match: InputSpec[]; noMatch: InputS
     ],
   },
   'seed.known-hash': {
-    match: [{ name: 'busybox', url: 'http://tarballs.nixos.org/stdenv/x86_64-unknown-linux-gnu/82b583ba2ba2e5706b35dbe23f31362e62be2a9d/busybox', hash: 'sha256-QrTEnQTBM1Y/qV9odq8irZkQSD9uOMbs2Q5NgCvKCNQ=', env: { executable: '1' } }],
-    noMatch: [{ name: 'busybox', url: 'http://tarballs.nixos.org/stdenv/x86_64-unknown-linux-gnu/82b583ba2ba2e5706b35dbe23f31362e62be2a9d/busybox', env: { executable: '1' } }],
+    match: [
+      { name: 'busybox', url: 'http://tarballs.nixos.org/stdenv/x86_64-unknown-linux-gnu/82b583ba2ba2e5706b35dbe23f31362e62be2a9d/busybox', hash: 'sha256-QrTEnQTBM1Y/qV9odq8irZkQSD9uOMbs2Q5NgCvKCNQ=', env: { executable: '1' } },
+      // nixpkgs minimal-bootstrap's x86_64 seed (hex0.nix, bootstrap-seeds cedec6b8), as seeds/stage0.json cites it
+      { name: 'hex0-seed', url: 'https://github.com/oriansj/bootstrap-seeds/raw/cedec6b8066d1db229b6c77d42d120a23c6980ed/POSIX/AMD64/hex0-seed', hash: 'sha256-DCzZduYrix9yOeJoem/Jhz/WDzAss7UWwjZbkXJq6Ms=', env: { executable: '1', outputHashMode: 'recursive' } },
+    ],
+    noMatch: [
+      { name: 'busybox', url: 'http://tarballs.nixos.org/stdenv/x86_64-unknown-linux-gnu/82b583ba2ba2e5706b35dbe23f31362e62be2a9d/busybox', env: { executable: '1' } },
+      // hex0 rebuilt by the seed from hex0_x86.hex0 and pinned to the seed's own hash: built here, not downloaded
+      { name: 'hex0-1.6.0', builtHere: true, hash: 'sha256-QU3RPGy51W7M2xnfFY1IqruKzusrSLU+L190ztN6JW8=', env: { outputHashMode: 'recursive' } },
+    ],
   },
   'seed.nixpkgs-bootstrap-files': {
-    match: [{ name: 'bootstrap-tools.tar.xz', url: 'http://tarballs.nixos.org/stdenv/x86_64-unknown-linux-gnu/82b583ba2ba2e5706b35dbe23f31362e62be2a9d/bootstrap-tools.tar.xz' }],
-    noMatch: [{ name: 'bootstrap-tools.tar.xz', url: 'https://example.org/mirror/bootstrap-tools.tar.xz' }],
+    match: [
+      { name: 'bootstrap-tools.tar.xz', url: 'http://tarballs.nixos.org/stdenv/x86_64-unknown-linux-gnu/82b583ba2ba2e5706b35dbe23f31362e62be2a9d/bootstrap-tools.tar.xz' },
+      { name: 'busybox', url: 'http://tarballs.nixos.org/stdenv-linux/riscv64/160cedc144aced7a35a91440b46b74ffacd52682/busybox', env: { executable: '1' } },
+      { name: 'unpack', url: 'http://tarballs.nixos.org/stdenv/x86_64-unknown-freebsd/b92edf1104c47016385e85c87c2d953cf5cd2f98/unpack.nar.xz', env: { outputHashMode: 'recursive' } },
+      { name: 'bootstrap-tools.tar.xz', url: 'https://wdtz.org/files/xmz441m69qrlfdw47l2k10zf87fsya6r-stdenv-bootstrap-tools-armv6l-unknown-linux-musleabihf/on-server/bootstrap-tools.tar.xz' },
+    ],
+    noMatch: [
+      { name: 'bootstrap-tools.tar.xz', url: 'https://example.org/mirror/bootstrap-tools.tar.xz' },
+      // a registered hash: seed.known-hash speaks for it
+      { name: 'busybox', url: 'http://tarballs.nixos.org/stdenv-linux/riscv64/160cedc144aced7a35a91440b46b74ffacd52682/busybox', hash: 'sha256-OGO96QUzs2n5pGipn/V87AxzUY9OWKZl417nE8HdZIE=', env: { executable: '1' } },
+      { name: 'patchelf-0.18.0.tar.bz2', url: 'http://tarballs.nixos.org/stdenv/x86_64-unknown-linux-gnu/82b583ba2ba2e5706b35dbe23f31362e62be2a9d/patchelf-0.18.0.tar.bz2' },
+    ],
   },
   'seed.stage0-posix': {
-    match: [{ name: 'hex0-seed', url: 'https://github.com/oriansj/bootstrap-seeds/raw/b1263ff14a17835f4d12539226208c426ced4fba/POSIX/x86/hex0-seed', env: { executable: '1' } }],
-    noMatch: [{ name: 'hex0-seed', url: 'https://example.org/hex0-seed', env: { executable: '1' } }],
+    match: [
+      { name: 'hex0-seed', url: 'https://github.com/oriansj/bootstrap-seeds/raw/b1263ff14a17835f4d12539226208c426ced4fba/POSIX/x86/hex0-seed', env: { executable: '1' } },
+      { name: 'kaem-optional-seed', url: 'https://raw.githubusercontent.com/oriansj/bootstrap-seeds/cedec6b8066d1db229b6c77d42d120a23c6980ed/POSIX/riscv64/kaem-optional-seed', env: { executable: '1' } },
+    ],
+    noMatch: [
+      { name: 'hex0-seed', url: 'https://example.org/hex0-seed', env: { executable: '1' } },
+      { name: 'hex0-seed', url: 'https://github.com/oriansj/bootstrap-seeds/raw/cedec6b8066d1db229b6c77d42d120a23c6980ed/POSIX/AMD64/hex0-seed', hash: 'sha256-DCzZduYrix9yOeJoem/Jhz/WDzAss7UWwjZbkXJq6Ms=', env: { executable: '1' } },
+      { name: 'hex0_AMD64.hex0', url: 'https://github.com/oriansj/bootstrap-seeds/raw/cedec6b8066d1db229b6c77d42d120a23c6980ed/POSIX/AMD64/hex0_AMD64.hex0' },
+    ],
   },
   'seed.guix-bootstrap-binaries': {
-    match: [{ name: 'guile-static-stripped-2.2.4-x86_64-linux.tar.xz', kind: 'input-src' }],
-    noMatch: [{ name: 'guile-3.0.9.tar.xz', url: 'mirror://gnu/guile/guile-3.0.9.tar.xz' }],
+    match: [{ name: 'guile-static-stripped-2.2.4-x86_64-linux.tar.xz', kind: 'input-src' }, { name: 'mes-minimal-stripped-0.19-i686-linux.tar.xz', url: 'https://alpha.gnu.org/gnu/guix/bootstrap/i686-linux/20181020/mes-minimal-stripped-0.19-i686-linux.tar.xz' }],
+    noMatch: [
+      { name: 'guile-3.0.9.tar.xz', url: 'mirror://gnu/guile/guile-3.0.9.tar.xz' },
+      { name: 'mes-minimal-stripped-0.19-i686-linux.tar.xz', url: 'https://alpha.gnu.org/gnu/guix/bootstrap/i686-linux/20181020/mes-minimal-stripped-0.19-i686-linux.tar.xz', hash: 'sha256-MGU+GxfHA/SocMeiIZ0LipUqU7ZAxkN2U6obhQyd80w=' },
+    ],
+  },
+  'seed.guix-bootstrap-tarball': {
+    // gnu/packages/bootstrap.scm: (bootstrap-guile-url-path system) under %bootstrap-base-urls
+    match: [{ name: 'guile-2.0.9.tar.xz', url: ['https://alpha.gnu.org/gnu/guix/bootstrap/x86_64-linux/20131110/guile-2.0.9.tar.xz', 'http://flashner.co.il/guix/bootstrap/x86_64-linux/20131110/guile-2.0.9.tar.xz'] }],
+    noMatch: [
+      { name: 'guile-2.0.9.tar.xz', url: 'mirror://gnu/guile/guile-2.0.9.tar.xz' },
+      { name: 'guix-1.4.0.tar.xz', url: 'https://ftp.gnu.org/gnu/guix/guix-1.4.0.tar.xz' },
+    ],
+  },
+  'seed.guix-static-binary': {
+    // Guix's raw-build adds bootstrap/<system>/bash, mkdir, tar, xz to the store and runs them for guile-bootstrap
+    match: [{ name: 'bash', kind: 'input-src', consumer: { name: 'guile-bootstrap-2.0', stdenv: false } }, { name: 'xz', kind: 'input-src', consumer: { name: 'binutils-bootstrap-0', stdenv: false } }],
+    noMatch: [{ name: 'bash', kind: 'input-src', consumer: { name: 'hello-2.12', stdenv: false } }, { name: 'bash', kind: 'input-src' }],
+  },
+  'source.stage0-posix-sources': {
+    // nixpkgs minimal-bootstrap/stage0-posix/bootstrap-sources.nix: recursive hash, no URL, the builder an error message
+    match: [{ name: 'stage0-posix-1.9.1-source', hash: 'sha256-UNoyb2teqH26VM7YoOcazyqZ0AlDae045aWc31ZHFdw=', env: { outputHashMode: 'recursive' } }],
+    noMatch: [
+      { name: 'stage0-posix-1.9.1-source', env: { outputHashMode: 'recursive' } },
+      { name: 'stage0-posix-1.9.1-source', hash: 'sha256-UNoyb2teqH26VM7YoOcazyqZ0AlDae045aWc31ZHFdw=', url: 'https://example.org/stage0-posix.nar' },
+    ],
+  },
+  'unknown.stage0-posix-sources-unregistered': {
+    match: [{ name: 'stage0-posix-1.9.2-source', env: { outputHashMode: 'recursive' } }],
+    noMatch: [
+      { name: 'stage0-posix-1.6.0-source', hash: 'sha256-epUaShjKiAd749ICvc6rS6WhUkS8R4heKuPdwUjEtsQ=', env: { outputHashMode: 'recursive' } },
+      { name: 'stage0-posix-1.9.2-source.tar.gz', url: 'https://github.com/oriansj/stage0-posix/releases/download/Release_1.9.2/stage0-posix-1.9.2.tar.gz' },
+    ],
   },
   'source.src-archive-name': {
     match: [{ name: 'rustc-1.77.1-src.tar.gz', url: 'https://static.rust-lang.org/dist/rustc-1.77.1-src.tar.gz' }, { name: 'go1.22.2.src.tar.gz', url: 'https://go.dev/dl/go1.22.2.src.tar.gz' }],

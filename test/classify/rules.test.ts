@@ -104,7 +104,9 @@ t.test('user rules add and replace rules; bad rule files are input errors naming
     ['{"rules": [{"id": "x", "description": "d", "verdict": "source", "weight": 1, "match": {"url": ["("]}}]}', /rule 1 \(x\): 'url' pattern "\(" is not a valid regular expression/],
     ['{"rules": [{"id": "x", "description": "d", "verdict": "source", "weight": 1, "match": {"consumer": {"asSrc": true}}}]}', /additional properties 'asSrc'/],
     ['{"rules": {}}', /must be array/],
-    ['not json', /rules file .*bad5\.json: Unexpected token/],
+    ['not json', /rules file .*bad5\.json: not valid JSON/],
+    // user patterns run on the linear-time engine: what it cannot run is refused up front
+    ['{"rules": [{"id": "x", "description": "d", "verdict": "source", "weight": 1, "match": {"name": ["(a)\\\\1"]}}]}', /rule 1 \(x\): 'name' pattern .* back-reference or look-around/],
   ];
   for (const [i, [text, msg]] of bad.entries()) {
     const f = path.join(dir, `bad${i}.json`);
@@ -119,4 +121,33 @@ t.test('a host builder is an impure input of class unknown', async (t) => {
   const b = classify({ name: '/bin/sh', kind: 'builder', consumer: { as: 'none' } });
   t.equal(b.class, 'unknown');
   t.equal(b.evidence[0].rule, 'unknown.host-builder');
+});
+
+t.test('user patterns run in linear time: a catastrophic pattern ends, and case is ignored as with built-in rules', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'seedaudit-rules-'));
+  const file = path.join(dir, 'evil.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      rules: [
+        // exponential on a backtracking engine: 2^200 paths for 200 a's followed by a b
+        { id: 'site.evil', description: 'nested quantifier', verdict: 'prebuilt', weight: 200, match: { name: ['^(a+)+$'] } },
+        { id: 'site.upper', description: 'upper-case pattern', verdict: 'prebuilt', weight: 200, match: { host: ['^BLOBS\\.ACME\\.EXAMPLE$'] } },
+      ],
+    }),
+  );
+  const rules = await loadRules([file]);
+  const hostile = classify({ name: 'a'.repeat(200) + 'b', url: 'https://example.org/x' }, rules);
+  t.not(hostile.evidence.map((e) => e.rule).includes('site.evil'), true, 'the hostile name is matched (and does not match) without hanging');
+  t.equal(classify({ name: 'a'.repeat(200), url: 'https://example.org/x' }, rules).evidence[0].rule, 'site.evil', 'the pattern still matches what it should');
+  t.equal(classify({ name: 'acme-2.0.tar.gz', url: 'https://blobs.acme.example/acme-2.0.tar.gz' }, rules).evidence[0].rule, 'site.upper');
+});
+
+t.test('rule files must be regular files', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const dir = mkdtempSync(path.join(tmpdir(), 'seedaudit-rules-'));
+  const fifo = path.join(dir, 'rules.json');
+  execFileSync('mkfifo', [fifo]);
+  await t.rejects(loadRules([fifo]), { name: 'InputError', message: /FIFO/ }, 'a FIFO with no writer is refused, not waited on');
+  await t.rejects(loadRules(['/dev/zero']), { name: 'InputError', message: /character device/ }, '/dev/zero is refused');
 });

@@ -103,7 +103,7 @@ t.test('bad input: one line on stderr, exit 2, no stack trace', async (t) => {
   writeFileSync(badAllow, '{"version": 1, "seeds": [{"name": "x", "hash": "sha256-nope", "reason": "r"}]}');
   const cases: [string[], RegExp, Record<string, string>?][] = [
     [['scan', '--from-json', truncated], /cannot decompress: truncated gzip/],
-    [['scan', '--from-json', notJson], /not valid JSON/],
+    [['scan', '--from-json', notJson], /not valid derivation JSON at byte 0/],
     [['scan', '--from-json', otherShape], /not a derivation graph|unsupported derivation JSON/],
     [['scan', '--from-json', path.join(tmp, 'missing.json')], /no such file/],
     [['scan', '--from-json', stdenv, '--allowlist', badAllow], /allowlist .*bad-allow\.json/],

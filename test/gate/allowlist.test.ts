@@ -93,7 +93,7 @@ t.test('malformed allowlists are input errors with one line naming the entry and
     else t.match(m, msg, text);
     t.notMatch(m, /\n/, 'one line');
   }
-  t.throws(() => loadAllowlist('/nonexistent/allow.json'), { name: 'InputError', message: 'allowlist /nonexistent/allow.json: not found' });
+  t.throws(() => loadAllowlist('/nonexistent/allow.json'), { name: 'InputError', message: 'allowlist /nonexistent/allow.json: no such file' });
 });
 
 t.test('allowlistProblems lists every error, in file order', async (t) => {

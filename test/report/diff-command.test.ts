@@ -79,7 +79,7 @@ t.test('diff command', async (t) => {
     await rejects(['old.json'], /^diff: give exactly two reports/);
     await rejects(['old.json', 'new.json.gz', 'third.json'], /^diff: give exactly two reports/);
     await rejects(['missing.json', 'old.json'], /^diff: missing\.json: no such file$/);
-    await rejects(['old.json', '.'], /^diff: \.: is a directory$/);
+    await rejects(['old.json', '.'], /^diff: \.: a directory, not a regular file$/);
     await rejects(['broken.json', 'old.json'], /^diff: broken\.json: not valid JSON \(/);
     await rejects(['old.json', 'v2.json'], /^diff: v2\.json: not a seedaudit JSON report: report schemaVersion 2 is not supported \(expected 1\)$/);
     await rejects(['other.json', 'old.json'], /^diff: other\.json: not a seedaudit JSON report: not a seedaudit report/);

@@ -14,6 +14,8 @@ import { renderReport, FORMATS, type Format } from '../../src/report/formats.js'
 import type { GateCounts, ScanReport } from '../../src/model/report.js';
 import { corpusDir, repoRoot } from '../helpers.js';
 import { makeReport, regate } from './fixture.js';
+import { countItems } from '../../src/model/gate.js';
+import { provenanceKey } from '../../src/model/provenance.js';
 
 const CLI = path.join(repoRoot, 'dist', 'cli.js');
 const LABELS: [string, (c: GateCounts) => number][] = [
@@ -22,6 +24,7 @@ const LABELS: [string, (c: GateCounts) => number][] = [
   ['unknown inputs', (c) => c.byKind['unknown-input']],
   ['output ELF files', (c) => c.byKind['output-elf']],
   ['uninspected outputs', (c) => c.byKind.uninspected],
+  ['provenance disagreements', (c) => c.byKind.provenance ?? 0],
   ['accepted by allowlist', (c) => c.accepted.allowlist],
   ['accepted by baseline', (c) => c.accepted.baseline],
   ['not accepted', (c) => c.notAccepted],
@@ -53,6 +56,7 @@ interface Rendered {
   junit: string;
   markdown: string;
   sarif: string;
+  cyclonedx: string;
 }
 
 /** The counts each format shows a user, read back from its own output. */
@@ -69,7 +73,13 @@ const countsOf = (r: Rendered) => {
   );
   const sarifDoc = JSON.parse(r.sarif);
   const sarif = fromJson(sarifDoc.runs[0].properties.gate.counts);
-  return { json, expected, text, markdown, html, junit, sarif, suites, sarifDoc };
+  const bom = JSON.parse(r.cyclonedx) as { metadata: { properties: { name: string; value: string }[] } };
+  const cyclonedx = Object.fromEntries(
+    bom.metadata.properties
+      .filter((p) => p.name.startsWith('seedaudit:gate:') && /^\d+$/.test(p.value))
+      .map((p) => [p.name.slice('seedaudit:gate:'.length).replace(/-/g, ' '), Number(p.value)]),
+  );
+  return { json, expected, text, markdown, html, junit, sarif, cyclonedx, suites, sarifDoc };
 };
 
 const check = (t: Test, r: Rendered, label: string) => {
@@ -80,6 +90,7 @@ const check = (t: Test, r: Rendered, label: string) => {
   t.same(c.html, c.expected, `${label}: HTML shows the JSON counts`);
   t.same(c.junit, c.expected, `${label}: JUnit properties carry the JSON counts`);
   t.same(c.sarif, c.expected, `${label}: SARIF run properties carry the JSON counts`);
+  t.same(c.cyclonedx, c.expected, `${label}: CycloneDX metadata properties carry the JSON counts`);
 
   const counts = c.json.gate.counts;
   const items = c.json.gate.items;
@@ -87,7 +98,8 @@ const check = (t: Test, r: Rendered, label: string) => {
   t.equal(counts.failing, c.json.gate.failures.length, `${label}: failing = the failures list`);
   t.equal(c.json.gate.passed, counts.failing === 0, `${label}: passed iff nothing fails`);
   t.equal(c.json.summary.notAllowlisted, counts.items - counts.accepted.allowlist, `${label}: summary.notAllowlisted agrees with the gate`);
-  t.equal(c.sarifDoc.runs[0].results.length, counts.failing, `${label}: one SARIF result per failing item`);
+  // not-gated provenance disagreements are warnings; every failing item is one error result
+  t.equal(c.sarifDoc.runs[0].results.filter((x: { level: string }) => x.level === 'error').length, counts.failing, `${label}: one SARIF error per failing item`);
   // a failing JUnit testcase per item not accepted (an input in two roots' closures is in two suites)
   const failingCases = new Set(c.suites.flatMap((s) => (s.testcase ?? []).filter((tc) => tc.failure).map((tc) => `${tc['@_classname']} ${tc['@_name']}`)));
   t.equal(failingCases.size, counts.notAccepted, `${label}: JUnit fails one testcase per item not accepted`);
@@ -127,6 +139,23 @@ t.test('hand-built reports: failing, allowlisted and baseline ELF files', async 
   for (const e of never.elf) e.gate = 'pass';
   regate(never);
   check(t, await renderAll(never), 'fixture under --fail-on never');
+
+  // --fail-on provenance: a declared-vs-detected disagreement is a gate item in every format
+  const prov = makeReport();
+  const root = prov.roots[0]!;
+  prov.provenance = {
+    failOn: true,
+    sources: ['expression'],
+    checks: [{ drv: root.drv, name: root.name, attr: 'rustc', declared: ['fromSource'], declaredFrom: 'expression', binaryInputs: [], unknownInputs: [], verdict: 'disagrees', finding: 'declared-source-downloads-binary', detail: `${root.name} declares fromSource but downloads the binary x` }],
+    disagreements: 1,
+    notes: [],
+  };
+  prov.gate.items.push({ kind: 'provenance', ref: root.drv, name: 'rustc', key: provenanceKey(prov.provenance.checks[0]!), reason: 'disagrees', status: 'fail', accepted: null });
+  prov.gate.counts = countItems(prov.gate.items);
+  prov.gate.failures.push(root.drv);
+  prov.summary.notAllowlisted += 1;
+  check(t, await renderAll(prov), 'fixture with a gated provenance disagreement');
+  t.equal(prov.gate.counts.byKind.provenance, 1);
   t.equal(never.gate.counts.failing, 0);
   t.equal(never.gate.counts.notAccepted, 3, 'report-only: still not accepted');
 });

@@ -112,3 +112,17 @@ t.test('coverage: what was not inspected is said right under the headline', asyn
   r.coverage = { ...r.coverage, inspected: false, gaps: [] };
   t.equal(renderText(r, { color: false }).split('\n')[1], 'Nothing in the store was inspected (--no-inspect): the verdicts rest on the derivation graph alone.');
 });
+
+t.test('a seed the store does not have is sized from the seed registry, and the headline says so', async (t) => {
+  const r = rustcLike();
+  const tools = r.inputs.find((i) => i.id === BOOTSTRAP_TOOLS.id)!;
+  const busybox = r.inputs.find((i) => i.id === BUSYBOX.id)!;
+  tools.size = 30_213_404;
+  tools.sizeFrom = 'store';
+  busybox.size = 229;
+  busybox.sizeFrom = 'registry';
+  t.match(renderText(r, { color: false }), /Besides its 2 bootstrap seeds \(allowlisted; 30,213,633 bytes, 1 of the sizes from the seed registry\)/);
+  tools.size = null;
+  tools.sizeFrom = null;
+  t.match(renderText(r, { color: false }), /\(allowlisted; at least 229 bytes, size from the seed registry, 1 size unknown\)/);
+});

@@ -59,6 +59,49 @@ t.test('hostile names are escaped in the markup', async (t) => {
   t.equal(JSON.parse(data).inputs[0].name, `rust${HOSTILE.script}`, 'and still parses back to the original text');
 });
 
+/** The text a reader sees in an element's markup: tags dropped, entities of the five kinds decoded. */
+const textOf = (html: string): string => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+t.test('report polish (issue 12): hash and URL cells, trust-base labels and legend, unknown-input badges', async (t) => {
+  const report = makeReport();
+  // an input with neither hash nor URL (a builder): the two "none" notes must not run together
+  const builder = report.inputs.find((i) => i.kind !== 'fixed-output' && !i.hash && i.urls.length === 0)!;
+  builder.class = 'unknown';
+  builder.binary = false;
+  const html = renderHtml(report);
+  t.notMatch(textOf(html), /noneno URL/, 'no "noneno URL"');
+  const unkRows = [...html.slice(html.indexOf('id="unknowns"')).matchAll(/<tr id="unk-\d+"[^]*?<\/tr>/g)].map((m) => m[0]);
+  const unkRow = unkRows.find((r) => r.includes(`>${builder.name}<`)) ?? '';
+  t.ok(unkRow, 'the builder has an unknown-input row');
+  t.match(textOf(unkRow), /no hash\s*no URL|no hashno URL/, 'the builder row has both notes');
+  t.match(unkRow, /<div><span class="muted">no hash<\/span><\/div><div class="muted">no URL<\/div>/, 'each in its own block');
+
+  // an unknown input the gate does not judge: neither a "pass" badge nor "not allowlisted"
+  t.notMatch(unkRow, /gate-pass|not allowlisted/, 'unknown input under --fail-on prebuilt: no pass, no allowlist verdict');
+  t.match(unkRow, /not gated/);
+  const strict = makeReport();
+  strict.gate.failOn = 'unknown';
+  for (const i of strict.inputs) if (i.class === 'unknown') i.gate = 'fail';
+  const strictRow = /<tr id="unk-\d+"[^]*?<\/tr>/.exec(renderHtml(strict).split('id="unknowns"')[1] ?? '')?.[0] ?? '';
+  t.match(strictRow, /gate-fail/, 'under --fail-on unknown: the gate verdict');
+  t.match(strictRow, /not allowlisted/, 'and the allowlist verdict');
+
+  // trust base: every label written in full, in a box at least as wide as its estimated text
+  const svg = /<svg xmlns[^]*?<\/svg><\/div>/.exec(html)?.[0] ?? '';
+  const via = new Set(report.inputs.filter((i) => i.binary).flatMap((i) => i.via));
+  t.ok(via.has('rustc-bootstrap-1.76.0'), 'the fixture has a long step name');
+  const boxes = [...svg.matchAll(/<rect width="(\d+)"[^>]*\/>(?:<circle[^>]*\/>)?<svg width="\d+" height="\d+"><text x="(\d+)" y="15">([^<]*)<\/text>/g)];
+  t.ok(boxes.length > 3, `${boxes.length} boxes`);
+  for (const [, w, x, label] of boxes) {
+    const text = textOf(label!);
+    if (!text.startsWith('… ')) t.ok(via.has(text) || report.inputs.some((i) => i.name === text), `label '${text}' is a whole name, not cut`);
+    t.ok(Number(x) + text.length * 7.5 <= Number(w), `'${text}' fits its ${w}px box`);
+  }
+  // the legend is a list, and the sentence after it is its own paragraph
+  t.match(html, /<ul class="legend" id="trust-legend">(<li>[^]*?<\/li>)+<\/ul><p class="legend-note">Each binary links to its row below\.<\/p>/);
+  t.notMatch(textOf(html), /not allowlisted\s*Each binary/, 'the legend does not run into the next sentence');
+});
+
 t.test('in Chromium', { skip: haveChromium() ? false : '/usr/bin/chromium is not installed' }, async (t) => {
   t.test('renders, filters, searches, fetches nothing', async (t) => {
     const report = makeReport();
@@ -69,6 +112,17 @@ t.test('in Chromium', { skip: haveChromium() ? false : '/usr/bin/chromium is not
       t.equal(await page.locator('#binaries tbody tr').count(), 3, 'binary table rows');
       t.ok(await page.isVisible('#trust-svg'), 'trust picture visible');
       t.equal(await page.locator('#trust-svg a').count(), 3, 'one picture leaf per binary');
+      // every label's rendered text fits inside its box (the nested svg would clip it otherwise)
+      const overflow = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('#trust-svg svg text')).filter((el) => {
+          const box = (el.parentNode as SVGSVGElement).width.baseVal.value;
+          return (el as SVGTextElement).getComputedTextLength() + Number(el.getAttribute('x')) > box;
+        }).map((el) => el.textContent),
+      );
+      t.same(overflow, [], 'no trust-base label is cut by its box');
+      const legend = await page.locator('#trust-legend').boundingBox();
+      const note = await page.locator('#trust-legend + .legend-note').boundingBox();
+      t.ok(legend && note && note.y >= legend.y + legend.height - 1, 'the sentence after the legend starts below it');
       t.match(await page.textContent('#elf-findings'), /rust-lld/);
 
       const visible = () => page.locator('#inputs tbody tr:not([hidden])').count();

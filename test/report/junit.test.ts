@@ -49,12 +49,14 @@ t.test('one suite per root, one failing case per non-allowlisted binary', async 
 
   const cases = (s: Xsuite) => s.testcase ?? [];
   const names = (s: Xsuite) => cases(s).map((c) => c['@_name']).sort();
+  // an ELF file is named `<output name>/<path inside it>`: the store path once, never twice
+  t.notOk(cases(rustc).some((c) => (c['@_name'].match(/\/nix\/store\//g) ?? []).length > 0), 'no testcase name repeats (or holds) the store path');
   t.same(names(rustc), [
-    '/nix/store/yq1yr8g0hwz3kz0m1k0c5k5r1w2j6lz8-rustc-bootstrap-1.76.0/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld',
     'bootstrap-tools.tar.xz',
     'busybox',
     'fortify-headers.tar.gz',
     'rust-1.76.0-x86_64-unknown-linux-gnu.tar.gz',
+    'rustc-bootstrap-1.76.0/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld',
   ]);
   t.same(names(hello), ['bootstrap-tools.tar.xz', 'busybox', 'fortify-headers.tar.gz'], 'rust bootstrap only in rustc closure');
 
@@ -130,4 +132,14 @@ t.test('hostile text survives the round trip', async (t) => {
   t.match(rust.failure?.['#text'], HOSTILE.attr);
   t.ok(cases.some((c) => c['@_name'] === `busybox${HOSTILE.attr}\\u{2028}\\u{202e}`), 'separators shown as escapes');
   t.equal(doc.testsuite[0]!['@_name'], `rustc${HOSTILE.script}`);
+});
+
+t.test('an ELF file reported by its full path is named with the store path once (issue 12)', async (t) => {
+  const report = makeReport();
+  const f = report.elf[0]!;
+  f.path = `${f.storePath}/bin/x`;
+  const xml = renderJunit(report);
+  const names = [...xml.matchAll(/<testcase name="([^"]*)"/g)].map((m) => m[1]!);
+  t.ok(names.includes('rustc-bootstrap-1.76.0/bin/x'), '<output name>/<path inside it>');
+  t.notOk(names.some((n) => n.includes('//nix/store/') || (n.match(/\/nix\/store\//g) ?? []).length > 1), 'no name repeats the store path');
 });

@@ -54,7 +54,7 @@ t.test('rules and results', async (t) => {
   const rust = run.results.find((r) => r.locations[0]?.logicalLocations[0]?.name === RUST_BOOTSTRAP.name)!;
   t.equal(rust.ruleId, 'prebuilt.platform-in-name', 'the deciding rule');
   t.equal(rust.locations[0]?.logicalLocations[0]?.fullyQualifiedName, RUST_BOOTSTRAP.drv);
-  t.equal(rust.locations[0]?.physicalLocation?.artifactLocation.uri, `file://${RUST_BOOTSTRAP.drv}`);
+  t.equal(rust.locations[0]?.physicalLocation, undefined, 'a store path is no file of a repository: logical location only');
   t.match(rust.message.text, /^Prebuilt binary rust-1\.76\.0-x86_64-unknown-linux-gnu\.tar\.gz fails the gate: it is not allowlisted\. Evidence: \[prebuilt\.platform-in-name\]/);
   t.match(rust.message.text, RUST_BOOTSTRAP.hash as string);
   const busybox = run.results.find((r) => r.locations[0]?.logicalLocations[0]?.name === BUSYBOX.name)!;
@@ -77,7 +77,28 @@ t.test('hostile text is carried as data', async (t) => {
   t.equal(rust.locations[0]?.logicalLocations[0]?.name, `rust${HOSTILE.script}`);
   t.match(rust.message.text, HOSTILE.endScript);
   const elf = log.runs[0]!.results.find((r) => r.ruleId === 'elf.from-prebuilt')!;
-  const uri = elf.locations[0]?.physicalLocation?.artifactLocation.uri ?? '';
-  t.notMatch(uri, /[<>" ]/, 'artifact URI is percent-encoded');
-  t.ok(uri.startsWith('file:///nix/store/'));
+  t.equal(elf.locations[0]?.physicalLocation, undefined);
+  t.match(elf.locations[0]?.logicalLocations[0]?.fullyQualifiedName, /^\/nix\/store\//);
+});
+
+t.test('locations inside the repository: root positions relative to --sarif-root, fallback, never outside', async (t) => {
+  const root = '/work/repo';
+  const report = makeReport();
+  report.roots[0]!.position = { file: `${root}/pkgs/rust wrapper.nix`, line: 42, from: 'meta.position' };
+  const log = JSON.parse(renderSarif(report, { root, fallback: 'flake.nix' }));
+  t.ok(validate(log), 'valid', { errors: validate.errors });
+  t.equal(log.runs[0].originalUriBaseIds['%SRCROOT%'].uri, 'file:///work/repo/');
+  const rust = (log.runs[0].results as Result[]).find((r) => r.locations[0]?.logicalLocations[0]?.name === RUST_BOOTSTRAP.name)!;
+  t.same(rust.locations[0]?.physicalLocation, { artifactLocation: { uri: 'pkgs/rust%20wrapper.nix', uriBaseId: '%SRCROOT%' }, region: { startLine: 42 } }, 'the root that holds it: relative URI, meta.position line');
+  // busybox is in both roots' closures; the hello root has no position: the rustc root's is used
+  const busybox = (log.runs[0].results as Result[]).find((r) => r.locations[0]?.logicalLocations[0]?.name === BUSYBOX.name)!;
+  t.equal(busybox.locations[0]?.physicalLocation?.artifactLocation.uri, 'pkgs/rust%20wrapper.nix');
+  // no position inside the root: the fallback file, without a line
+  const outside = makeReport();
+  outside.roots[0]!.position = { file: '/elsewhere/default.nix', line: 3, from: 'meta.position' };
+  const o = JSON.parse(renderSarif(outside, { root, fallback: 'flake.nix' }));
+  for (const r of o.runs[0].results as Result[]) t.same(r.locations[0]?.physicalLocation, { artifactLocation: { uri: 'flake.nix', uriBaseId: '%SRCROOT%' } });
+  // and without a fallback: logical locations only
+  const none = JSON.parse(renderSarif(outside, { root }));
+  for (const r of none.runs[0].results as Result[]) t.equal(r.locations[0]?.physicalLocation, undefined);
 });

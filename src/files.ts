@@ -1,0 +1,112 @@
+/**
+ * Opening the files a user names (graphs, .drv files, allowlists, rules, reports) so that no
+ * file can hang or flood a scan: only regular files are read (a FIFO without a writer blocks
+ * forever, /dev/zero never ends, a directory is not a document), sizes are bounded, and a
+ * path under `--store-root` must stay inside it after every symlink is resolved.
+ * Every refusal is an InputError naming the file and why.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { InputError } from './errors.js';
+
+/** What a file that is not a regular file is, for the error line. */
+export const fileKind = (st: Stats): string =>
+  st.isDirectory()
+    ? 'a directory'
+    : st.isFIFO()
+      ? 'a FIFO (named pipe)'
+      : st.isCharacterDevice()
+        ? 'a character device'
+        : st.isBlockDevice()
+          ? 'a block device'
+          : st.isSocket()
+            ? 'a socket'
+            : 'not a regular file';
+
+/** Messages quote paths the user or a graph gave: no control characters on the terminal. */
+const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+/** The one-line reason for a failed open/read. */
+export const ioReason = (e: unknown): string => {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ELOOP':
+      return 'a loop of symbolic links';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a path component is not a directory';
+    case 'ENAMETOOLONG':
+      return 'file name too long';
+    default:
+      return printable(String(err.message ?? e).split('\n')[0]);
+  }
+};
+
+/**
+ * Open `file` for reading if it is a regular file. O_NONBLOCK: opening a FIFO that has no
+ * writer returns at once instead of blocking, and fstat then refuses it.
+ */
+export function openRegularFile(file: string, label = file): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new InputError(`${printable(label)}: ${ioReason(e)}`);
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new InputError(`${printable(label)}: ${fileKind(st)}, not a regular file`);
+  }
+  return { fd, size: st.size };
+}
+
+/** Read a whole regular file, refusing it when it is over `maxBytes`. */
+export function readRegularFileSync(file: string, opts: { label?: string; maxBytes: number }): Buffer {
+  const label = opts.label ?? file;
+  const { fd, size } = openRegularFile(file, label);
+  try {
+    if (size > opts.maxBytes) throw new InputError(`${printable(label)}: ${size} bytes, over the ${opts.maxBytes}-byte limit for this kind of file`);
+    const buf = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === size ? buf : buf.subarray(0, got);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`${printable(label)}: ${ioReason(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `p` with every symlink resolved, provided it stays inside `root` (itself resolved): the jail
+ * of `--store-root`. A path that leaves it is an InputError, never read.
+ */
+export function resolveInside(root: string, p: string, label = p): string {
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch (e) {
+    throw new InputError(`${printable(root)}: ${ioReason(e)}`);
+  }
+  try {
+    real = realpathSync(p);
+  } catch (e) {
+    throw new InputError(`${printable(label)}: ${ioReason(e)}`);
+  }
+  if (real !== realRoot && !real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep))
+    throw new InputError(`${printable(label)}: resolves to ${printable(real)}, outside the store root ${printable(realRoot)}`);
+  return real;
+}
