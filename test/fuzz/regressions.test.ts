@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { cliPath, runCase, violations, type Expect, type FuzzCase } from './lib/runner.js';
 import { KNOWN_FAILING } from './known-failures.js';
 import { printable } from './lib/suite.js';
+import { classified } from './lib/archives.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'regressions');
 const limits = { timeoutMs: 15_000, rssMiB: 512, killRssMiB: 1536 };
@@ -23,6 +24,7 @@ interface CaseFile {
   args: string[];
   expect: Expect;
   timeoutMs?: number;
+  check?: 'archive-input';
   setup?: { fifo?: string[]; symlink?: [string, string][]; gzipBomb?: { file: string; mib: number } };
   observed: string;
   expected: string;
@@ -53,6 +55,7 @@ t.test('fuzz regressions: each reproducer meets the contract', { timeout: 0 }, a
         cwd: work,
         expect: spec.expect,
         timeoutMs: spec.timeoutMs,
+        check: spec.check === 'archive-input' ? classified : undefined,
       };
       const r = await runCase(c, limits);
       const vs = violations(c, r, limits);

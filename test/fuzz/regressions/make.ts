@@ -30,6 +30,8 @@ interface Spec {
   expect: Expect;
   setup?: Setup;
   timeoutMs?: number;
+  /** an extra check on the JSON report: 'archive-input' = the input holding the ELF is never source */
+  check?: 'archive-input';
   files: Record<string, string | Buffer>;
   /** what the suite's failure class is, and what happened on the code of the day */
   fuzzClass: string;
@@ -42,12 +44,14 @@ const json2 = (g: Record<string, Drv>) => JSON.stringify(g, null, 1);
 const allow = '{"version":1,"seeds":[]}';
 const base = ['scan', '--allowlist', '{dir}/allow.json'];
 const elf = buildElf({ interp: '/lib64/ld-linux-x86-64.so.2', needed: ['libc.so.6'] }).buf;
-const archiveCase = (file: string, bytes: Buffer): Pick<Spec, 'args' | 'files'> => {
+/** An input source holding an ELF: its class must be prebuilt, or unknown with evidence (check 'archive-input'). */
+const archiveCase = (file: string, bytes: Buffer): Pick<Spec, 'args' | 'files' | 'check'> => {
   const src = `${S}/${h('a')}-${file}`;
-  const [root, d] = drv('root-1.0', [], [src], []);
+  const [root, d] = drv('root-1.0', [], [src]);
   return {
-    args: [...base, '--store-root', '{dir}/root', root, '--fail-on', 'unknown', '--format', 'json'],
-    files: { 'allow.json': allow, [`root${root}`]: toAterm(d), [`root${src}`]: bytes },
+    args: [...base, '--store-root', '{dir}/root', root, '--format', 'json'],
+    files: { 'allow.json': allow, [`root${root}`]: toAterm(d), [`root${src}`]: bytes, [`root${d.outputs.out.path}/share/doc/README`]: 'hello\n' },
+    check: 'archive-input',
   };
 };
 
@@ -243,17 +247,17 @@ const specs: Spec[] = [
       { name: 'pkg-1.0/README', data: Buffer.from('hello\n'), method: 8 },
       { name: 'pkg-1.0/bin/tool', data: compress('zstd', elf), method: 93 },
     ]).buf),
-    expect: 'fail',
+    expect: 'read',
     observed: 'exit 0: the ELF member (method 93, zstd) is skipped without a trace; the input is source ("a complete listing with no binary"). The fuzz run saw the same for methods 9 (deflate64), 12 (bzip2), 14 (lzma), 95 (xz) and 99 (AES)',
-    expected: 'exit 1 under --fail-on unknown: the member is read, or the listing is incomplete and the input unknown',
+    expected: 'the member is read (prebuilt), or the listing is incomplete and the input unknown with evidence (exit 1 under --fail-on unknown); never source',
   },
   {
     name: 'archive-tar-pax-sparse',
     fuzzClass: 'archive/sparse-tar:silent-pass',
     ...archiveCase('pkg-1.0.tar', makeTar([{ name: 'pkg-1.0/README', data: Buffer.from('hello\n') }, { name: 'pkg-1.0/bin/tool', data: elf, sparse: 'pax' }]).buf),
-    expect: 'fail',
+    expect: 'read',
     observed: 'exit 0: the PAX 1.0 sparse member starts with its sparse map ("1\\n0\\n…"), so the ELF behind it is never seen; the input is source',
-    expected: 'exit 1: sparse members are read (the map skipped) or the listing is incomplete (unknown)',
+    expected: 'sparse members are read (the map skipped: prebuilt) or the listing is incomplete (unknown); never source',
   },
   {
     name: 'archive-tar-damaged-first-header',
@@ -263,18 +267,18 @@ const specs: Spec[] = [
       t[141] ^= 1; // the first header's mtime: its checksum no longer holds
       return t;
     })()),
-    expect: 'fail',
+    expect: 'read',
     observed: 'exit 0: a tar (ustar magic) whose first header checksum fails is listed as one plain non-binary file; the ELF member is never seen (GNU tar: "This does not look like a tar archive", exit 2)',
-    expected: 'exit 1: a damaged tar is an incomplete listing (unknown), not a plain file',
+    expected: 'a damaged tar is an incomplete listing (unknown), not a plain non-binary file; never source',
   },
   {
     name: 'archive-bzip2-bomb',
     fuzzClass: 'archive/bomb:memory',
     ...archiveCase('pkg-1.0.tar.bz2', compress('bzip2', Buffer.concat([tarHeader('pkg-1.0/zeros', 32 * 1024 * 1024), Buffer.alloc(32 * 1024 * 1024), makeTar([{ name: 'pkg-1.0/bin/tool', data: elf }]).buf]))),
-    expect: 'fail',
+    expect: 'read',
     timeoutMs: 60_000,
     observed: 'exit 1, but peak RSS ~1.1 GiB for a 32 MiB member (the bzip2 stream is buffered, not streamed); a larger one runs out of memory',
-    expected: 'exit 1 with bounded memory (a few tens of MiB whatever the size)',
+    expected: 'prebuilt (exit 1) with bounded memory (a few tens of MiB whatever the size)',
   },
   {
     name: 'archive-zip-local-header-mismatch',
@@ -284,9 +288,9 @@ const specs: Spec[] = [
       z.buf.writeUInt16LE(0, z.members[1].header + 26); // the ELF's local header: name length 0 (the central directory says 16)
       return z.buf;
     })()),
-    expect: 'fail',
+    expect: 'read',
     observed: "exit 0: the member's data is read from the offset the local header's name length gives (its name bytes, then the ELF), so the ELF is not seen; the mismatch with the central directory goes unnoticed and the input is source",
-    expected: 'exit 1: a local header that disagrees with the central directory makes the listing incomplete (unknown)',
+    expected: 'a local header that disagrees with the central directory makes the listing incomplete (unknown); never source',
   },
   {
     name: 'archive-zstd-bomb',
@@ -304,10 +308,10 @@ const specs: Spec[] = [
       rmSync(`${tmp}.zst`);
       return out;
     })()),
-    expect: 'fail',
+    expect: 'read',
     timeoutMs: 60_000,
     observed: 'peak RSS ~1.1 GiB for a 1 GiB member (the zstd frame is decompressed whole, not streamed)',
-    expected: 'exit 1 with bounded memory',
+    expected: 'prebuilt (exit 1) with bounded memory',
   },
   {
     name: 'json-wrong-type-internal-error',
@@ -325,9 +329,9 @@ const specs: Spec[] = [
     name: 'archive-tar-truncated-first-header',
     fuzzClass: 'archive/truncate:silent-pass',
     ...archiveCase('pkg-1.0.tar', makeTar([{ name: 'pkg-1.0/bin/tool', data: elf }]).buf.subarray(0, 289)),
-    expect: 'fail',
+    expect: 'read',
     observed: 'exit 0: a tar cut inside its first header (289 of 512 bytes, ustar magic present) is one plain non-binary file; the input is source',
-    expected: 'exit 1: a truncated tar is an incomplete listing (unknown)',
+    expected: 'a truncated tar is an incomplete listing (unknown); never source',
   },
   {
     name: 'rules-folder-with-fifo',
