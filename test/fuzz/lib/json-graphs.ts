@@ -140,7 +140,7 @@ const kinds: Record<string, Generator> = {
     if (!c) return kinds['dangling-input'](ctx);
     const version = ctx.rng.pick(JSON_VERSIONS);
     const keys = Object.keys(c.graph);
-    const what = ctx.rng.pick(['drop-derivation', 'wrong-type', 'self-reference']);
+    let what = ctx.rng.pick(['drop-derivation', 'wrong-type', 'self-reference']);
     const doc = what === 'wrong-type' ? toJsonDoc(c.graph, version) : null;
     if (what === 'drop-derivation') {
       const referenced = [...new Set(Object.values(c.graph).flatMap((d) => Object.keys(d.inputDrvs)))];
@@ -153,7 +153,9 @@ const kinds: Record<string, Generator> = {
       const key = ctx.rng.pick(Object.keys(drvs));
       const p = ctx.rng.pick(fieldPaths(drvs[key], version));
       const old = getAt(drvs[key], p);
-      setAt(drvs[key], p, ctx.rng.pick(WRONG.filter((v) => typeOf(v) !== typeOf(old))));
+      const v = ctx.rng.pick(WRONG.filter((x) => typeOf(x) !== typeOf(old)));
+      setAt(drvs[key], p, v);
+      what += ` (${key.slice(-40)} field ${p.join('.')} (${typeOf(old)}) set to ${JSON.stringify(v)})`;
     }
     return mk(ctx, doc ? JSON.stringify(doc) : emit(c.graph, version).text, 'error', `${c.name} as ${version}: ${what}`);
   },
@@ -282,7 +284,8 @@ const kinds: Record<string, Generator> = {
     else if (field === 'url') graph[key].env.url = graph[key].env.urls = `https://example.org/${big}.tar.gz`;
     else if (field === 'buildPhase') graph[key].env.buildPhase = big;
     else graph[key].args.push(big);
-    return mk(ctx, emit(graph, version).text, 'read', `${version}: a ${mib} MiB ${field} on ${key.slice(-30)}`);
+    // a name longer than a store path name may be (211 bytes) may be refused; the rest must be read
+    return mk(ctx, emit(graph, version).text, field === 'name' ? 'any' : 'read', `${version}: a ${mib} MiB ${field} on ${key.slice(-30)}`);
   },
   'control-chars-report': (ctx) => {
     const { graph, root, version } = base(ctx.rng);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildElf } from '../../inspect/elf/builder.js';
-import { builtDrv, fetchDrv, toAterm, type Drv } from '../lib/graph.js';
+import { builtDrv, fetchDrv, toAterm, toJsonDoc, type Drv } from '../lib/graph.js';
 import { Rng } from '../lib/prng.js';
 import { compress, compressFile, makeTar, makeZip, tarHeader, writeZeros } from '../lib/archive-writers.js';
 import type { Expect } from '../lib/runner.js';
@@ -343,6 +343,19 @@ const specs: Spec[] = [
     files: { 'allow.json': allow, 'graph.json': json2({ [leaf]: leafD }), 'rules.d/a.json': JSON.stringify({ rules: [] }) },
     observed: 'hangs: every *.json in the folder is read with readFileSync, b.json is a FIFO nobody writes to (a symlink to /dev/zero there: unbounded memory)',
     expected: 'exit 2 at once: b.json is not a regular file',
+  },
+  {
+    name: 'json-v4-derivation-version',
+    fuzzClass: 'json/corpus-mutated:not-refused, json/control-chars-error:not-refused (version)',
+    args: [...base, '--no-inspect', '--format', 'json', '--from-json', '{dir}/graph.json'],
+    expect: 'error',
+    files: (() => {
+      const doc = toJsonDoc({ [leaf]: leafD }, 'v4') as { derivations: Record<string, Record<string, unknown>> };
+      for (const d of Object.values(doc.derivations)) d.version = [1];
+      return { 'allow.json': allow, 'graph.json': JSON.stringify(doc, null, 1) };
+    })(),
+    observed: 'exit 0 (on main after the issue-10 merge): in a {"version": 4, "derivations": …} document a derivation whose own "version" is [1] (or "3\\u001b[31m…", or any string) is read as v4',
+    expected: 'exit 2: a v4 derivation\'s version is 4 (the document-level version is checked; the per-derivation one is not)',
   },
 ];
 
