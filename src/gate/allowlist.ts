@@ -217,13 +217,18 @@ export function allowlistProblems(text: string, file: string, opts: { schema?: b
     };
     if (entry.rawHash !== null)
       try {
-        entry.hash = toSRI(parseHash(entry.rawHash, 'sha256'));
+        const h = parseHash(entry.rawHash, 'sha256');
+        // md5 and sha1 collide on demand: a pin by them would accept a forged binary
+        if (h.algo !== 'sha256' && h.algo !== 'sha512') throw new Error(`a ${h.algo} hash cannot pin a binary (collisions can be made); give its sha256 or sha512`);
+        entry.hash = toSRI(h);
       } catch (x) {
         fail(`malformed hash: ${show((x as Error).message)}`);
       }
     if (typeof e.fileSha256 === 'string')
       try {
-        entry.fileSha256 = toSRI(parseHash(e.fileSha256, 'sha256'));
+        const h = parseHash(e.fileSha256, 'sha256');
+        if (h.algo !== 'sha256') throw new Error(`fileSha256 holds a ${h.algo} hash, not a sha256`);
+        entry.fileSha256 = toSRI(h);
       } catch (x) {
         fail(`malformed fileSha256: ${show((x as Error).message)}`);
       }

@@ -159,6 +159,8 @@ export function parseDerivationJson(
   const ctx: Ctx = new Ctx(`${where}: ${show(drvPath)}`, storeDir);
   if (!isObject(value)) ctx.fail(`expected a derivation object, got ${typeName(value)}`);
   const d = value;
+  // a derivation-level version, when present, is the format's own: 3 or 4, nothing else
+  if (d.version !== undefined && d.version !== 3 && d.version !== 4) ctx.fail(`version: unsupported derivation JSON version ${JSON.stringify(d.version).slice(0, 40)}`);
   const format = detectFormat(d);
   if ((format as string) === 'unsupported') ctx.fail(`version: unsupported derivation JSON version ${JSON.stringify(d.version)}`);
 

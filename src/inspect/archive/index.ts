@@ -55,6 +55,9 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 const looksLikeTar = (head: Buffer): boolean =>
   isTarHeader(head) || (head.length >= 1024 && isZeroBlock(head) && isZeroBlock(head.subarray(512)));
 
+/** `ustar` at offset 257: POSIX and GNU tar headers both carry it. */
+const hasUstarMagic = (head: Buffer): boolean => head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
+
 const walkTarIn = async (r: FileRangeReader | StreamReader, b: ListingBuilder, budget: Budget, inside: string): Promise<void> => {
   const pos: TarPosition = { where: 'the start' };
   try {
@@ -99,6 +102,10 @@ const inspectCompressed = async (
       return true;
     }
     if (singleName === null) return false;
+    if (hasUstarMagic(first)) {
+      b.format = TAR_OF[kind];
+      throw new Error(`${inside}tar: the first header ${first.length < 512 ? `is cut short (${first.length} of 512 bytes)` : '(offset 0) fails its checksum'}`);
+    }
     b.format = kind;
     if (!b.entry(`"${singleName}"`)) return true;
     // Read on to learn the size and to notice a corrupt or truncated stream.
@@ -195,6 +202,13 @@ const inspectFile = async (fh: FileHandle, file: string, size: number, b: Listin
       if (looksLikeTar(head)) {
         b.format = 'tar';
         await walkTarIn(new FileRangeReader(fh, 0, size), b, budget, '');
+        return;
+      }
+      // the ustar magic says tar: a header that fails its checksum, or is cut short, is a
+      // damaged tar (GNU tar refuses it), not a plain file with nothing inside
+      if (hasUstarMagic(head)) {
+        b.format = 'tar';
+        b.fail(head.length < 512 ? `tar: the first header is cut short (${head.length} of 512 bytes)` : 'tar: the first header (offset 0) fails its checksum');
         return;
       }
       if (b.entry(`"${base}"`)) b.file(base, head, size);

@@ -280,7 +280,14 @@ const memberHead = async (win: Window, fh: FileHandle, e: CentralEntry, localPos
   const want = inputFor(e.method, e.compressedSize);
   const fixed = await win.get(localPos, 30);
   if (!fixed || fixed.readUInt32LE(0) !== SIG_LOCAL) throw new Error('no local header there');
-  const dataOffset = localPos + 30 + fixed.readUInt16LE(26) + fixed.readUInt16LE(28);
+  // The two directories must agree on the name: readers that trust one or the other see
+  // different members (a local header whose name length is off shifts where the data starts).
+  const localNameLen = fixed.readUInt16LE(26);
+  const localName = (await win.get(localPos + 30, localNameLen)) ?? (await readAt(fh, localPos + 30, localNameLen));
+  const decoded = localName.toString(fixed.readUInt16LE(6) & FLAG_UTF8 ? 'utf8' : 'latin1');
+  if (decoded !== e.name)
+    throw new Error(`its local header names ${JSON.stringify(decoded.slice(0, 100))}, the central directory ${JSON.stringify(e.name.slice(0, 100))}: the two disagree`);
+  const dataOffset = localPos + 30 + localNameLen + fixed.readUInt16LE(28);
   if (dataOffset + e.compressedSize > fileSize) throw new Error('data runs past the end of the file');
   const first = want <= 64 * 1024 ? ((await win.get(dataOffset, want)) ?? (await readAt(fh, dataOffset, want))) : await readAt(fh, dataOffset, want);
   if (first.length < want) throw new Error('data runs past the end of the file');
