@@ -34,9 +34,14 @@ export function checkAllowlist(text: string, file: string, today: string, report
   const problems: Problem[] = errors.map((e) => ({ level: 'error', entry: e.where ?? '-', message: e.message }));
   const usedInputs = new Set<string>();
   const usedBuildIds = new Set<string>();
+  const usedFileShas = new Set<string>();
   for (const r of reports) {
     for (const i of r.inputs) usedInputs.add(i.hash ?? i.path ?? '');
-    for (const f of Array.isArray(r.elf) ? r.elf : []) if (typeof f.buildId === 'string') usedBuildIds.add(f.buildId);
+    for (const f of Array.isArray(r.elf) ? r.elf : []) {
+      if (typeof f.buildId === 'string') usedBuildIds.add(f.buildId);
+      // reports record an ELF file's SHA-256 in hex; entries hold it as SRI
+      if (typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.sha256)) usedFileShas.add(`sha256-${Buffer.from(f.sha256, 'hex').toString('base64')}`);
+    }
   }
   const soon = new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86400e3).toISOString().slice(0, 10);
   for (const e of allowlist.entries) {
@@ -46,11 +51,11 @@ export function checkAllowlist(text: string, file: string, today: string, report
       else if (e.expires <= soon) problems.push({ level: 'warning', entry, message: `expires on ${e.expires}` });
     }
     if (!reports.length) continue;
-    // a file's sha256 is not in the report: fileSha256 entries cannot be told unused
     const unused =
       e.hash !== null ? (usedInputs.has(e.hash) ? null : `no input in the given report(s) has hash ${e.hash}`)
       : e.storePath !== null ? (usedInputs.has(e.storePath) ? null : `no input in the given report(s) is ${e.storePath}`)
       : e.buildId !== null ? (usedBuildIds.has(e.buildId) ? null : `no ELF file in the given report(s) has build-id ${e.buildId}`)
+      : e.fileSha256 !== null ? (usedFileShas.has(e.fileSha256) ? null : `no ELF file in the given report(s) has SHA-256 ${e.fileSha256}`)
       : null;
     if (unused) problems.push({ level: 'warning', entry, message: `${unused}: unused entry` });
   }

@@ -274,3 +274,20 @@ t.test('add takes an output ELF file from the report: by build-id, else by the f
   t.equal(missing.code, 2);
   t.match(missing.err, /^seedaudit: allowlist add: no input or output ELF file named '\S+\/bin\/nope' in /);
 });
+
+t.test('check tells an unused fileSha256 entry from one the report uses', async (t) => {
+  const hex = 'ab'.repeat(32);
+  const rep = JSON.parse(readFileSync(report, 'utf8'));
+  rep.elf = [{ path: '/nix/store/x/bin/a', storePath: '/nix/store/x', sha256: hex, buildId: null }];
+  const sri = (h: string) => 'sha256-' + Buffer.from(h, 'hex').toString('base64');
+  const text = JSON.stringify({
+    version: 1,
+    seeds: [
+      { name: 'used-file', fileSha256: sri(hex), reason: 'the ELF file in the report' },
+      { name: 'stale-file', fileSha256: sri('cd'.repeat(32)), reason: 'no such file any more' },
+    ],
+  });
+  const problems = checkAllowlist(text, 'a.json', '2026-11-21', [rep]);
+  t.ok(problems.some((p) => p.entry.includes('stale-file') && /no ELF file in the given report\(s\) has SHA-256 .*unused entry/.test(p.message)));
+  t.notOk(problems.some((p) => p.entry.includes('used-file') && /unused/.test(p.message)), 'the matching one is used');
+});
