@@ -25,9 +25,9 @@ export interface DumpLimits {
 
 /**
  * Real dumps compress 3-8:1 with gzip (../shared/corpus) and gzip cannot exceed ~1032:1, so
- * 200:1 past 64 MiB only stops bombs. 16 GiB of JSON is far beyond a whole NixOS system graph.
+ * 200:1 past 16 MiB only stops bombs. 16 GiB of JSON is far beyond a whole NixOS system graph.
  */
-export const DEFAULT_DUMP_LIMITS: DumpLimits = { maxBytes: 16 * 1024 ** 3, maxRatio: 200, ratioFloor: 64 * 1024 ** 2 };
+export const DEFAULT_DUMP_LIMITS: DumpLimits = { maxBytes: 16 * 1024 ** 3, maxRatio: 200, ratioFloor: 16 * 1024 ** 2 };
 
 const CHUNK = 1024 * 1024;
 

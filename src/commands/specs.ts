@@ -47,7 +47,7 @@ export const SCAN: CommandSpec = {
     today: { arity: 1, value: 'YYYY-MM-DD', group: POLICY, help: 'date used for allowlist expiry (default: today, UTC)' },
     'no-inspect': { arity: 0, group: POLICY, help: 'do not look inside store paths (ELF files, archives)' },
     'max-graph-bytes': { arity: 1, value: 'N', group: POLICY, help: 'most bytes of JSON a --from-json dump may hold, decompressed (default 16 GiB)' },
-    'max-graph-ratio': { arity: 1, value: 'N', group: POLICY, help: 'most a gzipped dump may expand per compressed byte, past 64 MiB (default 200)' },
+    'max-graph-ratio': { arity: 1, value: 'N', group: POLICY, help: 'most a gzipped dump may expand per compressed byte, past 16 MiB (default 200)' },
     'max-archive-bytes': { arity: 1, value: 'N', group: POLICY, help: 'decompressed bytes read per archive before it counts as unreadable (default 1 GiB)' },
     'max-archive-ratio': { arity: 1, value: 'N', group: POLICY, help: 'most a compressed stream may expand per byte, past 16 MiB (default 100)' },
     'max-archive-members': { arity: 1, value: 'N', group: POLICY, help: 'members listed per archive before it counts as unreadable (default 200000)' },

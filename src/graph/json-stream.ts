@@ -25,6 +25,22 @@ const RBRACKET = 0x5d;
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+const NON_SPACE = /[^ \n\r\t]/g;
+
+/**
+ * The index of the first byte at or after `i` that is not white space (or `b.length`). A few
+ * bytes are looked at one by one; a long run (a pretty-printed dump's indentation is short,
+ * a bomb of spaces is not) is skipped by the regexp engine, not by a byte loop.
+ */
+function skipSpace(b: Buffer, i: number): number {
+  const end = Math.min(b.length, i + 32);
+  for (; i < end; i++) if (!isSpace(b[i])) return i;
+  if (i >= b.length) return i;
+  NON_SPACE.lastIndex = 0;
+  const m = NON_SPACE.exec(b.toString('latin1', i));
+  return m ? i + m.index : b.length;
+}
+
 export interface SplitLimits {
   /** largest member value, in bytes (one derivation) */
   maxValueBytes: number;
@@ -102,7 +118,7 @@ export class DumpSplitter {
         case St.Done: {
           const c = b[i];
           if (isSpace(c)) {
-            i++;
+            i = skipSpace(b, i);
             continue;
           }
           i = this.structural(b, i, c);
@@ -111,7 +127,7 @@ export class DumpSplitter {
         case St.Value: {
           const c = b[i];
           if (isSpace(c)) {
-            i++;
+            i = skipSpace(b, i);
             continue;
           }
           // v4's derivations object is walked member by member, not parsed whole
