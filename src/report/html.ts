@@ -464,15 +464,22 @@ const sourceSummary = (inputs: ReportInput[]): string => {
 
 const inputsSection = (inputs: ReportInput[]): string => {
   const count = (c: InputClass): number => inputs.filter((i) => i.class === c).length;
-  const detailed = inputs.length - count('source');
+  const sources = count('source');
+  const detailed = inputs.length - sources;
   const classBoxes = CLASSES.map(
     (c) => `<label><input type="checkbox" name="class" value="${c}" checked> ${c}</label>`,
   ).join(' ');
   const kindOptions = KINDS.map((k) => `<option value="${k}">${k}</option>`).join('');
   return (
     `<p id="inputs-overview">${fmt(inputs.length)} inputs: ${CLASSES.map((c) => `${fmt(count(c))} ${c}`).join(', ')}. ` +
-    (detailed ? `The ${fmt(detailed)} seed, prebuilt and unknown inputs have their full rows above; ` : '') +
-    `source inputs are summarised here by kind and by the rule that decided them.</p>` +
+    [
+      detailed ? `The ${fmt(detailed)} seed, prebuilt and unknown inputs have their full rows above` : '',
+      sources ? `the source inputs are summarised here by kind and by the rule that decided them` : '',
+    ]
+      .filter(Boolean)
+      .join('; ')
+      .replace(/^t/, 'T') +
+    `${inputs.length ? '.' : ''}</p>` +
     sourceSummary(inputs) +
     `<p id="inputs-static-note" class="muted">The complete, searchable list of every input is drawn by this page's script ` +
     `from the data embedded in the file; the JSON report (<code>--format json</code>) has the same inputs with every field.</p>` +
