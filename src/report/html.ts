@@ -572,6 +572,7 @@ border:1px solid var(--line);border-radius:6px;background:var(--soft)}
 #f-count{color:var(--muted);font-size:12px}
 [hidden]{display:none!important}
 td.num{text-align:right;white-space:nowrap}
+#source-summary td:nth-child(-n+3){white-space:nowrap}#source-summary code.rule{overflow-wrap:normal}
 .listview{max-height:75vh;overflow:auto;border:1px solid var(--line);border-radius:6px;margin:6px 0}
 #inputs{table-layout:fixed;margin:0;border-collapse:separate;border-spacing:0}
 #inputs th{position:sticky;top:0;z-index:1;border-width:0 0 1px}
@@ -579,8 +580,8 @@ td.num{text-align:right;white-space:nowrap}
 #inputs tr.pad td{padding:0;border:0;height:0}
 #inputs .l{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;line-height:18px;height:18px}
 #inputs .l.small{font-size:12px}#inputs .path,#inputs .hash,#inputs .rule-line{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px}
-#inputs col.c-class{width:92px}#inputs col.c-kind{width:96px}#inputs col.c-name{width:24%}#inputs col.c-hash{width:15%}
-#inputs col.c-urls{width:20%}#inputs col.c-allow{width:110px}
+#inputs col.c-class{width:92px}#inputs col.c-kind{width:112px}#inputs col.c-name{width:24%}#inputs col.c-hash{width:15%}
+#inputs col.c-urls{width:20%}#inputs col.c-allow{width:130px}
 #inputs button.name{font:inherit;font-weight:bold;color:var(--fg);background:none;border:0;padding:0;cursor:pointer;text-align:left}
 #inputs button.name:hover,#inputs button.name:focus{text-decoration:underline}
 .input-detail{position:relative;margin:10px 0;padding:10px 14px;border:1px solid var(--line);border-radius:6px;background:var(--soft)}
