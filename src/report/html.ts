@@ -254,7 +254,16 @@ const renderTrustSvg = (binaries: ReportInput[]): string => {
 
 // ---------------------------------------------------------------------------------------
 
-/** The detailed table, for binary inputs (`bin-N` rows) and for unknown ones (`unk-N`). */
+/** Rows per block of a detail table: each block is laid out only when it comes near the view. */
+const CHUNK = 100;
+
+/**
+ * The detailed table, for binary inputs (`bin-N` rows) and for unknown ones (`unk-N`). A
+ * whole-nixpkgs scan can have thousands of these, every one in the static HTML (they are what
+ * a reviewer reads, scripts or not), so the rows come in blocks of {@link CHUNK} tables with
+ * the same fixed columns, and the stylesheet's `content-visibility: auto` lets the browser
+ * skip laying out the blocks out of view: a report opens at the cost of the first screen.
+ */
 const detailTable = (tableId: string, rowPrefix: string, inputs: ReportInput[], failOn: string): string => {
   const rows = inputs.map(
     (i, n) =>
@@ -266,10 +275,18 @@ const detailTable = (tableId: string, rowPrefix: string, inputs: ReportInput[], 
       `<td>${hashCell(i)}${urlList(i.urls)}</td>` +
       `<td>${evidenceList(i.evidence)}</td><td>${viaChain(i.via)}</td></tr>`,
   );
-  return (
-    `<table id="${tableId}" class="data detail"><thead><tr><th>Class</th><th>Input</th><th>Gate / allowlist</th>` +
-    `<th>Hash and URLs</th><th>Evidence</th><th>Why is it here</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
-  );
+  const head =
+    `<thead><tr><th>Class</th><th>Input</th><th>Gate / allowlist</th>` +
+    `<th>Hash and URLs</th><th>Evidence</th><th>Why is it here</th></tr></thead>`;
+  const blocks: string[] = [];
+  for (let n = 0; n < rows.length; n += CHUNK) {
+    const part = rows.slice(n, n + CHUNK);
+    // the first block is laid out at once; the others as they come near, each with an estimated
+    // height (about 120 px a row) until it has been laid out once
+    const cls = n === 0 ? 'block' : `block lazy b${Math.ceil(part.length / 10)}`;
+    blocks.push(`<div class="${cls}"><table class="data detail">${n === 0 ? head : ''}<tbody>${part.join('')}</tbody></table></div>`);
+  }
+  return `<div id="${tableId}" class="detail-blocks">${blocks.join('')}</div>`;
 };
 
 const elfSection = (elf: ElfFinding[]): string => {
@@ -293,21 +310,179 @@ const elfSection = (elf: ElfFinding[]): string => {
   );
 };
 
-const inputsTable = (inputs: ReportInput[], failOn: string): string => {
-  const rows = inputs.map(
-    (i, n) =>
-      `<tr data-index="${n}" data-class="${h(i.class)}" data-kind="${h(i.kind)}" data-allow="${i.allowlisted ? 'yes' : 'no'}">` +
-      `<td>${classBadge(i.class)}</td><td>${h(i.kind)}</td><td><div class="name">${h(i.name)}</div>` +
-      `<div class="small"><code class="path">${h(i.drv ?? i.path ?? i.id)}</code></div></td>` +
-      `<td>${i.hash ? `<code class="hash">${h(i.hash)}</code>` : ''}</td><td>${urlList(i.urls)}</td>` +
-      `<td>${i.evidence[0] ? `<code class="rule">${h(i.evidence[0].rule)}</code> ${h(i.evidence[0].detail)}` : ''}</td>` +
-      `<td>${h(allowState(i, failOn))}</td></tr>`,
+// ---------------------------------------------------------------------------------------
+// The list of all inputs. A whole-nixpkgs scan has tens of thousands of inputs, nearly all of
+// them source; laying out one table row per input made a 25k-input report take 20-40 s to
+// open. So the static HTML carries what a reviewer must see without scripts (the gate, the
+// picture, a full row for every seed, prebuilt and unknown input, and the source inputs
+// summarised by kind and deciding rule), and the complete list is drawn by the inline script
+// from compact embedded data, only the rows in view (a virtual list of fixed-height rows).
+
+/** Allowlist states in the order the embedded data numbers them. */
+const ALLOW_STATES: AllowState[] = ['allowlisted', 'expired', 'not allowlisted', 'n/a'];
+
+/**
+ * The embedded data of the input list (`<script type="application/json" id="seedaudit-inputs">`).
+ * Every text is stored once, already in the form the page shows (control, line separator and
+ * bidi characters made visible, as everywhere else in the report); the script puts it on the
+ * page with `textContent` and `setAttribute`, never as markup. Text number N is `strings[N]`
+ * for N below `strings.length`, else the store path `paths[N - strings.length]`, written as
+ * its hash part and the number of the text after `<hash>-` (`["0a…z", 7]` is
+ * `<storeDir>/0a…z-<strings[7]>`): names repeat across a graph, store paths do not, and they
+ * are most of the text. Each input is an array (`fields` names the positions); numbers index
+ * the texts, `chains`, `classes`, `kinds` or `allow`, and -1 stands for "none".
+ */
+export interface HtmlInputData {
+  format: 'seedaudit-html-inputs/1';
+  fields: readonly string[];
+  classes: readonly InputClass[];
+  kinds: readonly string[];
+  allow: readonly AllowState[];
+  storeDir: string;
+  strings: string[];
+  paths: [string, number][];
+  /** distinct `via` chains (root first), as text numbers */
+  chains: number[][];
+  inputs: InputRow[];
+}
+
+/**
+ * [class, kind, name, ref (drv, else path, else id), other ids, hash, hash mode, urls,
+ * evidence (rule, detail, rule, detail, …), via chain, allow state, allowlist entry
+ * (name, reason, expires or -1, 1 when expired; empty when none), anchor of its full row above
+ * (`bin-N`, `unk-N`) or ""]
+ */
+type InputRow = [number, number, number, number, number[], number, number, number[], number[], number, number, number[], string];
+
+export const INPUT_FIELDS = ['class', 'kind', 'name', 'ref', 'ids', 'hash', 'hashMode', 'urls', 'evidence', 'via', 'allow', 'entry', 'anchor'] as const;
+
+export const inputData = (inputs: ReportInput[], failOn: string, anchors: Map<string, string>, storeDir: string): HtmlInputData => {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const str = (s: string): number => {
+    let n = index.get(s);
+    if (n === undefined) {
+      n = strings.push(escapeControl(s)) - 1;
+      index.set(s, n);
+    }
+    return n;
+  };
+  const opt = (s: string | null | undefined): number => (s === null || s === undefined ? -1 : str(s));
+  // store paths are numbered after all other texts once those are known: until then a path
+  // is -2 - (its place in `paths`)
+  const paths: [string, number][] = [];
+  const pathIndex = new Map<string, number>();
+  const plainDir = storeDir !== '' && escapeControl(storeDir) === storeDir;
+  const storePath = new RegExp(`^${storeDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/([0-9a-z]{32})-(.+)$`, 's');
+  const pathOrText = (s: string): number => {
+    const m = plainDir ? storePath.exec(s) : null;
+    if (!m) return str(s);
+    let n = pathIndex.get(s);
+    if (n === undefined) {
+      n = -2 - (paths.push([m[1] as string, str(m[2] as string)]) - 1);
+      pathIndex.set(s, n);
+    }
+    return n;
+  };
+  const chains: number[][] = [];
+  const chainIndex = new Map<string, number>();
+  const chain = (via: string[]): number => {
+    const key = via.join('\u0000');
+    let n = chainIndex.get(key);
+    if (n === undefined) {
+      n = chains.push(via.map(str)) - 1;
+      chainIndex.set(key, n);
+    }
+    return n;
+  };
+  const rows = inputs.map((i): InputRow => {
+    const ref = i.drv ?? i.path ?? i.id;
+    const ids = [...new Set([i.id, i.drv, i.path])].filter((x): x is string => x !== null && x !== ref).map(pathOrText);
+    const a = i.allowlist;
+    return [
+      CLASSES.indexOf(i.class),
+      (KINDS as readonly string[]).indexOf(i.kind),
+      str(i.name),
+      pathOrText(ref),
+      ids,
+      opt(i.hash),
+      opt(i.hashMode),
+      i.urls.map(str),
+      i.evidence.flatMap((e) => [str(e.rule), str(e.detail)]),
+      chain(i.via),
+      ALLOW_STATES.indexOf(allowState(i, failOn)),
+      a ? [str(a.name), str(a.reason), opt(a.expires), a.expired ? 1 : 0] : [],
+      anchors.get(i.id) ?? '',
+    ];
+  });
+  const number = (n: number): number => (n <= -2 ? strings.length + (-2 - n) : n);
+  for (const r of rows) {
+    r[3] = number(r[3]);
+    r[4] = r[4].map(number);
+  }
+  return {
+    format: 'seedaudit-html-inputs/1',
+    fields: INPUT_FIELDS,
+    classes: CLASSES,
+    kinds: KINDS,
+    allow: ALLOW_STATES,
+    storeDir,
+    strings,
+    paths,
+    chains,
+    inputs: rows,
+  };
+};
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** Source inputs by kind and the rule that decided them, with a few names each. */
+const sourceSummary = (inputs: ReportInput[]): string => {
+  const groups = new Map<string, { kind: string; rule: string; count: number; names: string[] }>();
+  for (const i of inputs) {
+    if (i.class !== 'source') continue;
+    const rule = i.evidence[0]?.rule ?? '';
+    const key = `${i.kind}\u0000${rule}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { kind: i.kind, rule, count: 0, names: [] }));
+    g.count++;
+    if (g.names.length < 3 && !g.names.includes(i.name)) g.names.push(i.name);
+  }
+  if (groups.size === 0) return '';
+  const rows = [...groups.values()]
+    .sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.rule.localeCompare(b.rule))
+    .map(
+      (g) =>
+        `<tr><td>${h(g.kind)}</td><td>${g.rule ? `<code class="rule">${h(g.rule)}</code>` : '<span class="muted">no evidence</span>'}</td>` +
+        `<td class="num">${fmt(g.count)}</td><td>${g.names.map((n) => `<code>${h(n)}</code>`).join(', ')}${g.count > g.names.length ? ', …' : ''}</td></tr>`,
+    );
+  return (
+    `<table id="source-summary" class="data"><thead><tr><th>Kind</th><th>Deciding rule</th><th>Source inputs</th><th>For example</th></tr></thead>` +
+    `<tbody>${rows.join('')}</tbody></table>`
   );
+};
+
+const inputsSection = (inputs: ReportInput[]): string => {
+  const count = (c: InputClass): number => inputs.filter((i) => i.class === c).length;
+  const sources = count('source');
+  const detailed = inputs.length - sources;
   const classBoxes = CLASSES.map(
     (c) => `<label><input type="checkbox" name="class" value="${c}" checked> ${c}</label>`,
   ).join(' ');
   const kindOptions = KINDS.map((k) => `<option value="${k}">${k}</option>`).join('');
   return (
+    `<p id="inputs-overview">${fmt(inputs.length)} inputs: ${CLASSES.map((c) => `${fmt(count(c))} ${c}`).join(', ')}. ` +
+    [
+      detailed ? `The ${fmt(detailed)} seed, prebuilt and unknown inputs have their full rows above` : '',
+      sources ? `the source inputs are summarised here by kind and by the rule that decided them` : '',
+    ]
+      .filter(Boolean)
+      .join('; ')
+      .replace(/^t/, 'T') +
+    `${inputs.length ? '.' : ''}</p>` +
+    sourceSummary(inputs) +
+    `<p id="inputs-static-note" class="muted">The complete, searchable list of every input is drawn by this page's script ` +
+    `from the data embedded in the file; the JSON report (<code>--format json</code>) has the same inputs with every field.</p>` +
     `<form id="filters" class="filters" hidden>` +
     `<fieldset><legend>Class</legend>${classBoxes}</fieldset>` +
     `<label>Kind <select id="f-kind"><option value="">any</option>${kindOptions}</select></label>` +
@@ -316,8 +491,13 @@ const inputsTable = (inputs: ReportInput[], failOn: string): string => {
     `<label class="grow">Search <input id="f-search" type="search" autocomplete="off" ` +
     `title="every word must occur in the name, id, hash, a URL, the evidence, the via chain or the allowlist entry"></label>` +
     `<output id="f-count" aria-live="polite"></output></form>` +
-    `<table id="inputs" class="data"><thead><tr><th>Class</th><th>Kind</th><th>Name</th><th>Hash</th><th>URLs</th>` +
-    `<th>Deciding evidence</th><th>Allowlist</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    `<div id="inputs-view" class="listview" tabindex="-1" hidden>` +
+    `<table id="inputs" class="data list"><colgroup><col class="c-class"><col class="c-kind"><col class="c-name"><col class="c-hash">` +
+    `<col class="c-urls"><col class="c-ev"><col class="c-allow"></colgroup>` +
+    `<thead><tr><th>Class</th><th>Kind</th><th>Name</th><th>Hash</th><th>URLs</th>` +
+    `<th>Deciding evidence</th><th>Allowlist</th></tr></thead>` +
+    `<tbody><tr class="pad" aria-hidden="true" hidden><td colspan="7"></td></tr><tr class="pad" aria-hidden="true" hidden><td colspan="7"></td></tr></tbody></table></div>` +
+    `<div id="input-detail" class="input-detail" aria-live="polite" hidden></div>`
   );
 };
 
@@ -346,10 +526,11 @@ table.data{border-collapse:collapse;width:100%;margin:6px 0}
 table.data th,table.data td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 table.data th{background:var(--soft);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 table.data td{overflow-wrap:anywhere}
-.detail td:nth-child(1){width:86px}.detail td:nth-child(2){width:17%}.detail td:nth-child(3){width:16%}
-.detail td:nth-child(4){width:20%}.detail td:nth-child(5){width:29%}
-#inputs td:nth-child(1){width:86px}#inputs td:nth-child(2){width:90px}#inputs td:nth-child(3){width:24%}
-#inputs td:nth-child(4){width:15%}#inputs td:nth-child(5){width:22%}#inputs td:nth-child(7){width:100px}
+.detail-blocks{margin:6px 0}.detail-blocks table.data{margin:0;table-layout:fixed}
+.detail-blocks table.data+table.data,.detail-blocks .block+.block table.data{border-top:0}
+.lazy{content-visibility:auto}${Array.from({ length: 10 }, (_, k) => `.lazy.b${k + 1}{contain-intrinsic-size:auto ${(k + 1) * 1200}px}`).join('')}
+.detail tr>:nth-child(1){width:86px}.detail tr>:nth-child(2){width:17%}.detail tr>:nth-child(3){width:16%}
+.detail tr>:nth-child(4){width:20%}.detail tr>:nth-child(5){width:29%}
 tr.row-fail td:first-child{box-shadow:inset 4px 0 0 var(--pre)}
 .name{font-weight:bold}
 .cls,.gate,.allow{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;border:1px solid;white-space:nowrap;overflow-wrap:normal}
@@ -389,52 +570,293 @@ border:1px solid var(--line);border-radius:6px;background:var(--soft)}
 .filters .grow{flex:1;min-width:240px;display:flex;gap:6px;align-items:center}
 .filters input[type=search]{flex:1;padding:4px 6px;font:inherit}
 #f-count{color:var(--muted);font-size:12px}
+[hidden]{display:none!important}
+td.num{text-align:right;white-space:nowrap}
+#source-summary td:nth-child(-n+3){white-space:nowrap}#source-summary code.rule{overflow-wrap:normal}
+.listview{max-height:75vh;overflow:auto;border:1px solid var(--line);border-radius:6px;margin:6px 0}
+#inputs{table-layout:fixed;margin:0;border-collapse:separate;border-spacing:0}
+#inputs th{position:sticky;top:0;z-index:1;border-width:0 0 1px}
+#inputs td{border-width:0 0 1px;padding:4px 8px;height:45px;overflow:hidden}
+#inputs tr.pad td{padding:0;border:0;height:0}
+#inputs .l{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;line-height:18px;height:18px}
+#inputs .l.small{font-size:12px}#inputs .path,#inputs .hash,#inputs .rule-line{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px}
+#inputs col.c-class{width:92px}#inputs col.c-kind{width:112px}#inputs col.c-name{width:24%}#inputs col.c-hash{width:15%}
+#inputs col.c-urls{width:20%}#inputs col.c-allow{width:130px}
+#inputs button.name{font:inherit;font-weight:bold;color:var(--fg);background:none;border:0;padding:0;cursor:pointer;text-align:left}
+#inputs button.name:hover,#inputs button.name:focus{text-decoration:underline}
+.input-detail{position:relative;margin:10px 0;padding:10px 14px;border:1px solid var(--line);border-radius:6px;background:var(--soft)}
+.input-detail h3{margin:0 70px 8px 0;font-size:15px;overflow-wrap:anywhere}
+.input-detail dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}
+.input-detail dt{font-weight:bold;color:var(--muted)}.input-detail dd{margin:0;overflow-wrap:anywhere}
+.input-detail .close{position:absolute;top:8px;right:10px}
+ul.plain{list-style:none;padding:0;margin:0}
 .failures{margin:6px 0;padding-left:18px}
 `;
 
 /**
- * Filtering and search for the full input list. The search text of each row comes from the
- * embedded report (so it covers evidence, via chains and every URL, not only what the
- * cells show); rows are matched to inputs by their data-index.
+ * The input list: a virtual list over the embedded data (see {@link inputData}). Only the rows
+ * in view, plus a margin, exist in the document; two padding rows stand for the rest, so
+ * opening and filtering cost the same for 500 inputs and for 50,000. Rows have one fixed
+ * height (every cell is at most two lines, cut with an ellipsis; the full text is in the
+ * cell's tooltip and in the detail panel a click on the name opens).
+ *
+ * Search: every word must occur in one of an input's texts (name, ids, hash, URLs, evidence,
+ * via chain, allowlist entry, class, kind). Texts are stored once, so a word is looked for in
+ * each distinct text once, and each input then checks the indices it refers to.
+ *
+ * Graph text reaches the page only through textContent, createTextNode and setAttribute.
  */
 const SCRIPT = `
 (function () {
   'use strict';
-  var data = JSON.parse(document.getElementById('seedaudit-report').textContent);
-  var rows = Array.prototype.slice.call(document.querySelectorAll('#inputs tbody tr'));
-  var hay = data.inputs.map(function (i) {
-    var parts = [i.name, i.id, i.drv || '', i.path || '', i.hash || '', i.class, i.kind];
-    parts = parts.concat(i.urls, i.via);
-    i.evidence.forEach(function (e) { parts.push(e.rule + ' ' + e.detail); });
-    if (i.allowlist) parts.push(i.allowlist.name + ' ' + i.allowlist.reason);
-    return parts.join('\\n').toLowerCase();
-  });
+  var D = JSON.parse(document.getElementById('seedaudit-inputs').textContent);
+  var S = D.strings.slice(), CHAINS = D.chains, INPUTS = D.inputs;
+  D.paths.forEach(function (p) { S.push(D.storeDir + '/' + p[0] + '-' + S[p[1]]); });
+  var CLASS = 0, KIND = 1, NAME = 2, REF = 3, IDS = 4, HASH = 5, MODE = 6, URLS = 7, EV = 8, VIA = 9, ALLOW = 10, ENTRY = 11, ANCHOR = 12;
+  var OVERSCAN = 15;
+
   var form = document.getElementById('filters');
   var search = document.getElementById('f-search');
   var kind = document.getElementById('f-kind');
   var allow = document.getElementById('f-allow');
   var count = document.getElementById('f-count');
+  var view = document.getElementById('inputs-view');
+  var tbody = document.querySelector('#inputs tbody');
+  var pads = tbody.querySelectorAll('tr.pad');
+  var padTop = pads[0], padBottom = pads[1];
+  var detail = document.getElementById('input-detail');
   var boxes = Array.prototype.slice.call(form.querySelectorAll('input[name=class]'));
-  function apply() {
-    var terms = search.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    var classes = {};
-    boxes.forEach(function (b) { classes[b.value] = b.checked; });
-    var shown = 0;
-    rows.forEach(function (r) {
-      var text = hay[Number(r.getAttribute('data-index'))] || '';
-      var ok = classes[r.getAttribute('data-class')] !== false &&
-        (!kind.value || r.getAttribute('data-kind') === kind.value) &&
-        (!allow.value || r.getAttribute('data-allow') === allow.value) &&
-        terms.every(function (t) { return text.indexOf(t) !== -1; });
-      r.hidden = !ok;
-      if (ok) shown++;
-    });
-    count.textContent = 'showing ' + shown + ' of ' + rows.length + ' inputs';
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
   }
+  /** a single line, cut with an ellipsis; the whole text in its tooltip */
+  function line(cls, text) {
+    var e = el('div', 'l' + (cls ? ' ' + cls : ''), text);
+    if (text) e.setAttribute('title', text);
+    return e;
+  }
+  function badge(c) { return el('span', 'cls cls-' + c, c); }
+
+  function row(n) {
+    var r = INPUTS[n];
+    var c = D.classes[r[CLASS]];
+    var tr = el('tr', 'r');
+    tr.setAttribute('data-index', String(n));
+    tr.setAttribute('data-class', c);
+    tr.setAttribute('data-kind', D.kinds[r[KIND]]);
+    tr.setAttribute('data-allow', r[ALLOW] === 0 ? 'yes' : 'no');
+    var td = el('td'); td.appendChild(badge(c)); tr.appendChild(td);
+    td = el('td'); td.appendChild(line('', D.kinds[r[KIND]])); tr.appendChild(td);
+    td = el('td');
+    var open = el('button', 'name', S[r[NAME]]);
+    open.type = 'button';
+    open.setAttribute('title', S[r[NAME]] + ' (details)');
+    open.setAttribute('data-open', String(n));
+    var first = el('div', 'l'); first.appendChild(open); td.appendChild(first);
+    td.appendChild(line('small path', S[r[REF]]));
+    tr.appendChild(td);
+    td = el('td'); td.appendChild(line('hash', r[HASH] < 0 ? '' : S[r[HASH]])); tr.appendChild(td);
+    td = el('td');
+    var urls = r[URLS];
+    td.appendChild(line('', urls.length ? S[urls[0]] : ''));
+    if (urls.length > 1) td.appendChild(line('small muted', '+' + (urls.length - 1) + ' more'));
+    tr.appendChild(td);
+    td = el('td');
+    if (r[EV].length) {
+      td.appendChild(line('rule-line', S[r[EV][0]]));
+      td.appendChild(line('small', S[r[EV][1]]));
+    }
+    tr.appendChild(td);
+    td = el('td'); td.appendChild(line('', D.allow[r[ALLOW]])); tr.appendChild(td);
+    return tr;
+  }
+
+  // ---- the virtual window
+  var shown = [];
+  var rowH = 45, measured = false, drawnFrom = -1, drawnTo = -1;
+  function draw(force) {
+    var top = view.scrollTop, height = view.clientHeight || 600;
+    var from = Math.max(0, Math.floor(top / rowH) - OVERSCAN);
+    var to = Math.min(shown.length, Math.ceil((top + height) / rowH) + OVERSCAN);
+    if (!force && from === drawnFrom && to === drawnTo) return;
+    drawnFrom = from; drawnTo = to;
+    while (padTop.nextSibling !== padBottom) tbody.removeChild(padTop.nextSibling);
+    var frag = document.createDocumentFragment();
+    for (var i = from; i < to; i++) frag.appendChild(row(shown[i]));
+    tbody.insertBefore(frag, padBottom);
+    padTop.hidden = from === 0;
+    padTop.firstChild.style.height = from * rowH + 'px';
+    padBottom.hidden = to === shown.length;
+    padBottom.firstChild.style.height = (shown.length - to) * rowH + 'px';
+    if (!measured && to - from > 1) {
+      // the height the stylesheet gives a row, as laid out (fonts, zoom)
+      var rows = tbody.querySelectorAll('tr.r');
+      var h = (rows[rows.length - 1].offsetTop - rows[0].offsetTop) / (rows.length - 1);
+      measured = true;
+      if (h > 0 && Math.abs(h - rowH) > 0.5) { rowH = h; draw(true); }
+    }
+  }
+  var pending = false;
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; draw(false); });
+  }
+  view.addEventListener('scroll', schedule);
+  window.addEventListener('resize', schedule);
+
+  // ---- search and filters
+  // all texts lowercased in one string, a newline between them (no search word holds one),
+  // and where each text starts: one indexOf pass finds a word in every text
+  var all = null, starts = null;
+  function index() {
+    var lower = S.map(function (s) { return s.toLowerCase(); });
+    all = lower.join('\\n');
+    starts = new Int32Array(S.length + 1);
+    for (var i = 0, at = 0; i < S.length; i++) { starts[i] = at; at += lower[i].length + 1; }
+    starts[S.length] = all.length + 1;
+  }
+  /** the text holding position p of the joined string */
+  function textAt(p) {
+    var lo = 0, hi = S.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= p) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+  var cache = new Map();
+  /** for one search word: which texts and which via chains contain it */
+  function hits(word) {
+    if (cache.has(word)) return cache.get(word);
+    if (!all) index();
+    var s = new Uint8Array(S.length);
+    for (var p = all.indexOf(word); p !== -1; ) {
+      var i = textAt(p);
+      s[i] = 1;
+      p = all.indexOf(word, starts[i + 1]);
+    }
+    var c = new Uint8Array(CHAINS.length);
+    for (var j = 0; j < CHAINS.length; j++) {
+      var ch = CHAINS[j];
+      for (var k = 0; k < ch.length; k++) if (s[ch[k]]) { c[j] = 1; break; }
+    }
+    var h = {
+      s: s, c: c,
+      cls: D.classes.map(function (x) { return x.indexOf(word) !== -1; }),
+      kind: D.kinds.map(function (x) { return x.indexOf(word) !== -1; })
+    };
+    if (cache.size > 100) cache.clear();
+    cache.set(word, h);
+    return h;
+  }
+  function any(list, s) {
+    for (var i = 0; i < list.length; i++) if (s[list[i]]) return true;
+    return false;
+  }
+  function has(r, t) {
+    var s = t.s;
+    return t.cls[r[CLASS]] || t.kind[r[KIND]] || s[r[NAME]] === 1 || s[r[REF]] === 1 || any(r[IDS], s) ||
+      (r[HASH] >= 0 && s[r[HASH]] === 1) || any(r[URLS], s) || any(r[EV], s) || t.c[r[VIA]] === 1 ||
+      (r[ENTRY].length > 0 && (s[r[ENTRY][0]] === 1 || s[r[ENTRY][1]] === 1));
+  }
+  var applied = null;
+  function apply() {
+    var words = search.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var classes = boxes.map(function (b) { return b.checked; });
+    var k = kind.value ? D.kinds.indexOf(kind.value) : -1;
+    var a = allow.value;
+    // the search box also fires "change" when it loses focus: redrawing then would replace
+    // the row under a click that is under way
+    var key = JSON.stringify([words, classes, k, a]);
+    if (key === applied) return;
+    applied = key;
+    var terms = words.map(hits);
+    var out = [];
+    for (var n = 0; n < INPUTS.length; n++) {
+      var r = INPUTS[n];
+      if (!classes[r[CLASS]] || (k >= 0 && r[KIND] !== k)) continue;
+      if (a && (r[ALLOW] === 0 ? 'yes' : 'no') !== a) continue;
+      var ok = true;
+      for (var t = 0; t < terms.length && ok; t++) ok = has(r, terms[t]);
+      if (ok) out.push(n);
+    }
+    shown = out;
+    view.scrollTop = 0;
+    draw(true);
+    count.textContent = 'showing ' + out.length + ' of ' + INPUTS.length + ' inputs';
+  }
+
+  // ---- the detail panel of one input
+  function field(dl, term, node) {
+    dl.appendChild(el('dt', '', term));
+    var dd = el('dd');
+    dd.appendChild(node);
+    dl.appendChild(dd);
+  }
+  function list(tag, cls, items) {
+    var l = el(tag, cls);
+    items.forEach(function (x) { l.appendChild(x instanceof Node ? x : el('li', '', x)); });
+    return l;
+  }
+  function code(cls, text) { return el('code', cls, text); }
+  function openDetail(n) {
+    var r = INPUTS[n];
+    while (detail.firstChild) detail.removeChild(detail.firstChild);
+    var head = el('h3');
+    head.appendChild(badge(D.classes[r[CLASS]]));
+    head.appendChild(document.createTextNode(' ' + S[r[NAME]]));
+    detail.appendChild(head);
+    if (r[ANCHOR]) {
+      var p = el('p', 'small');
+      var a = el('a', '', 'its full row above');
+      a.setAttribute('href', '#' + r[ANCHOR]);
+      p.appendChild(document.createTextNode('Gate verdict and allowlist entry: '));
+      p.appendChild(a);
+      detail.appendChild(p);
+    }
+    var dl = el('dl');
+    field(dl, 'kind', document.createTextNode(D.kinds[r[KIND]]));
+    field(dl, 'store path', list('ul', 'plain', [r[REF]].concat(r[IDS]).map(function (i) { var li = el('li'); li.appendChild(code('path', S[i])); return li; })));
+    field(dl, 'hash', r[HASH] < 0 ? el('span', 'muted', 'no hash') : code('hash', S[r[HASH]] + (r[MODE] >= 0 ? ' (' + S[r[MODE]] + ')' : '')));
+    field(dl, 'URLs', r[URLS].length ? list('ul', 'urls', r[URLS].map(function (i) { var li = el('li'); li.appendChild(code('', S[i])); return li; })) : el('span', 'muted', 'no URL'));
+    var ev = [];
+    for (var i = 0; i < r[EV].length; i += 2) {
+      var li = el('li');
+      li.appendChild(code('rule', S[r[EV][i]]));
+      li.appendChild(document.createTextNode(' ' + S[r[EV][i + 1]]));
+      ev.push(li);
+    }
+    field(dl, 'evidence', ev.length ? list('ol', 'evidence', ev) : el('span', 'muted', 'none'));
+    var via = CHAINS[r[VIA]];
+    field(dl, 'why is it here', via.length ? list('ol', 'via', via.map(function (i) { return S[i]; })) : el('span', 'muted', 'no chain recorded'));
+    var e = r[ENTRY];
+    var allowText = D.allow[r[ALLOW]];
+    if (e.length) allowText += '; entry ' + S[e[0]] + ': ' + S[e[1]] + '; ' + (e[2] < 0 ? 'no expiry' : (e[3] ? 'expired ' : 'expires ') + S[e[2]]);
+    field(dl, 'allowlist', document.createTextNode(allowText));
+    detail.appendChild(dl);
+    var close = el('button', 'close', 'close');
+    close.type = 'button';
+    close.addEventListener('click', function () { detail.hidden = true; });
+    detail.appendChild(close);
+    detail.hidden = false;
+    detail.scrollIntoView({ block: 'nearest' });
+  }
+  tbody.addEventListener('click', function (e) {
+    var b = e.target.closest && e.target.closest('button[data-open]');
+    if (b) openDetail(Number(b.getAttribute('data-open')));
+  });
+
   form.addEventListener('input', apply);
   form.addEventListener('change', apply);
   form.addEventListener('submit', function (e) { e.preventDefault(); });
+  document.getElementById('inputs-static-note').hidden = true;
   form.hidden = false;
+  view.hidden = false;
   apply();
 })();
 `;
@@ -523,10 +945,10 @@ ${elfSection(report.elf)}
 </section>
 <section id="all-inputs">
 <h2>All inputs (${report.inputs.length})</h2>
-${inputsTable(report.inputs, g.failOn)}
+${inputsSection(report.inputs)}
 </section>
 </main>
-<script type="application/json" id="seedaudit-report">${jsonForScript(report)}</script>
+<script type="application/json" id="seedaudit-inputs">${jsonForScript(inputData(report.inputs, g.failOn, anchors, report.graph.storeDir ?? ''))}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>
