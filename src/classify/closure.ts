@@ -38,6 +38,8 @@ export interface PlaceOptions {
    * per root.
    */
   rootsOfAll?: boolean;
+  /** bytes of root bitsets per pass over the edges (default 32 MiB); more roots take more passes */
+  bitsetBytes?: number;
 }
 
 export interface PlaceResult {
@@ -250,8 +252,7 @@ export function placeInputs(graph: DerivationGraph, inputs: RawInput[], opts: Pl
     );
     for (const i of untracked) untrackedRoots.set(i, []);
     const words = Math.ceil(rootIds.length / 32);
-    // at most ~32 MB of bits per pass
-    const chunk = Math.max(1, Math.min(words, Math.floor((8 << 20) / Math.max(1, size))));
+    const chunk = Math.max(1, Math.min(words, Math.floor((opts.bitsetBytes ?? 32 << 20) / 4 / Math.max(1, size))));
     for (let w0 = 0; w0 < words && untracked.length; w0 += chunk) {
       const W = Math.min(chunk, words - w0);
       const bits = new Uint32Array(size * W);
