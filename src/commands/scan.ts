@@ -91,8 +91,8 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const output = one(p, 'output');
   const metaFile = one(p, 'meta');
   const sarifRoot = path.resolve(io.cwd, one(p, 'sarif-root') ?? '.');
-  if (rootsReport === '-' && (p.values.has('format') || output === '-'))
-    if (output === undefined || output === '-') throw new InputError('scan: --roots-report - and the report would both write to stdout; give --output FILE');
+  if (rootsReport === '-' && (output === '-' || (output === undefined && p.values.has('format')) || reports.some((r) => r.file === '-')))
+    throw new InputError('scan: --roots-report - and a report would both write to stdout; give the report --output FILE');
 
   // Load everything that can be wrong before the (possibly slow) graph acquisition.
   const rules = await loadRules(many(p, 'rules').map((d) => path.resolve(io.cwd, d)));
