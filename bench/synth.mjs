@@ -1,6 +1,10 @@
 // Synthetic derivation graphs of a chosen size, made of real ones.
 //
-//   node bench/synth.mjs --out DIR [--sizes 10000,50000,100000]
+//   node bench/synth.mjs --out DIR [--sizes 10000,50000,100000] [--tops] [--jobs K]
+//
+// --tops also writes each graph without its root (graph-<N>-tops.json.gz: the top derivations
+// are then the dump's top-level roots); --jobs K writes jobs-<N>.jsonl, nix-eval-jobs lines for
+// K roots chosen among the graph's derivations (the top ones first), and tops-<N>.txt.
 //
 // The corpus graphs (shared/corpus: nixpkgs-2024 and aux-foundation, 1406 derivations together)
 // are unioned and copied K times. Copy 0 is the corpus itself. In copy c every input source
@@ -18,6 +22,7 @@
 // Written to DIR (never into the repository):
 //   store/nix/store/*.drv          every derivation as Nix writes it (ATerm), for --store-root
 //   graph-<N>.json.gz              `nix show-derivation -r <root>` as Nix 2.8 prints it, gzipped
+//   graph-<N>-tops.json.gz, jobs-<N>.jsonl, tops-<N>.txt   with --tops / --jobs
 //   nix-db.txt                     `nix-store --load-db` input registering store/ as valid
 //   manifest.json                  roots, counts, timings
 import { execFileSync } from 'node:child_process';
@@ -86,7 +91,28 @@ function checkAgainstRealDrvs(union, corpus, tmp) {
   return checked;
 }
 
-export async function synthesize({ out, sizes, corpus = CORPUS, log = () => {} }) {
+/** `{"<path>":<json>,...}` gzipped, streamed in 1 MB pieces; returns the uncompressed size. */
+async function writeDump(file, entries) {
+  let bytes = 0;
+  async function* chunks() {
+    let buf = '{';
+    for (let i = 0; i < entries.length; i++) {
+      buf += `${i ? ',' : ''}${JSON.stringify(entries[i][0])}:${entries[i][1]}`;
+      if (buf.length > 1 << 20) {
+        bytes += Buffer.byteLength(buf);
+        yield buf;
+        buf = '';
+      }
+    }
+    buf += '}';
+    bytes += Buffer.byteLength(buf);
+    yield buf;
+  }
+  await pipeline(Readable.from(chunks()), createGzip(), createWriteStream(file));
+  return bytes;
+}
+
+export async function synthesize({ out, sizes, corpus = CORPUS, log = () => {}, tops = false, jobs = 0 }) {
   const t0 = performance.now();
   sizes = [...sizes].sort((a, b) => a - b);
   const { union, files } = loadCorpusUnion(corpus);
@@ -242,23 +268,41 @@ export async function synthesize({ out, sizes, corpus = CORPUS, log = () => {} }
     for (let i = 0; i < prefix; i++) entries.push([paths[i], jsonText[i]]);
     entries.sort((a, b) => byCodeUnit(a[0], b[0]));
     const file = path.join(out, `graph-${n}.json.gz`);
-    let bytes = 0;
-    async function* chunks() {
-      let buf = '{';
-      for (let i = 0; i < entries.length; i++) {
-        buf += `${i ? ',' : ''}${JSON.stringify(entries[i][0])}:${entries[i][1]}`;
-        if (buf.length > 1 << 20) {
-          bytes += Buffer.byteLength(buf);
-          yield buf;
-          buf = '';
-        }
-      }
-      buf += '}';
-      bytes += Buffer.byteLength(buf);
-      yield buf;
+    const bytes = await writeDump(file, entries);
+    const extra = {};
+    if (tops) {
+      // the same graph without the root: its top derivations are the dump's top-level roots
+      extra.topsJsonGz = path.join(out, `graph-${n}-tops.json.gz`);
+      await writeDump(extra.topsJsonGz, entries.filter((e) => e[0] !== root));
     }
-    await pipeline(Readable.from(chunks()), createGzip(), createWriteStream(file));
-    graphs.push({ derivations: n, root, rootInputs: refs.length, jsonGz: file, jsonBytes: bytes });
+    if (jobs) {
+      // nix-eval-jobs lines for `jobs` roots: the top derivations, then derivations evenly spaced
+      // through a dependencies-first order (a package set's attributes are at every depth)
+      const chosen = [...refs];
+      const taken = new Set(chosen);
+      const want = Math.min(jobs, prefix);
+      for (let k = 0; chosen.length < want && k < prefix; k++) {
+        const i = Math.floor((k * prefix) / Math.max(1, want - refs.length));
+        const at = paths[Math.min(i, prefix - 1)];
+        if (!taken.has(at)) (taken.add(at), chosen.push(at));
+      }
+      for (let i = 0; chosen.length < want && i < prefix; i++) if (!taken.has(paths[i])) (taken.add(paths[i]), chosen.push(paths[i]));
+      extra.jobs = path.join(out, `jobs-${n}.jsonl`);
+      extra.jobCount = chosen.length;
+      writeFileSync(
+        extra.jobs,
+        chosen
+          .map((p, k) => {
+            const name = pathName(p).slice(0, -4);
+            return JSON.stringify({ attr: `pkg${k}`, attrPath: [`pkg${k}`], drvPath: p, name, system: 'x86_64-linux', outputs: {} });
+          })
+          .join('\n') + '\n',
+      );
+      extra.tops = path.join(out, `tops-${n}.txt`);
+      writeFileSync(extra.tops, refs.join('\n') + '\n');
+    }
+    graphs.push({ derivations: n, root, rootInputs: refs.length, jsonGz: file, jsonBytes: bytes, ...extra });
+
     log(`graph of ${n}: root ${root} over ${refs.length} top derivations, JSON ${(bytes / 1e6).toFixed(0)} MB`);
   }
 
@@ -290,6 +334,12 @@ if (invoked) {
   const out = arg('out') ?? mkdtempSync(path.join(tmpdir(), 'seedaudit-synth-'));
   const sizes = arg('sizes', '10000,50000,100000').split(',').map(Number);
   mkdirSync(out, { recursive: true });
-  const m = await synthesize({ out, sizes, log: (s) => console.error(`synth: ${s}`) });
+  const m = await synthesize({
+    out,
+    sizes,
+    tops: process.argv.includes('--tops'),
+    jobs: Number(arg('jobs', '0')),
+    log: (s) => console.error(`synth: ${s}`),
+  });
   console.error(`synth: done in ${m.seconds.toFixed(1)} s, manifest ${path.join(out, 'manifest.json')}`);
 }

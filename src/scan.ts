@@ -17,7 +17,7 @@ import { placeInputs } from './classify/closure.js';
 import type { CompiledRule } from './classify/rules.js';
 import type { Allowlist } from './gate/allowlist.js';
 import { isBinaryClass, runGate, type GateInputIn } from './gate/gate.js';
-import type { Coverage, FailOn, ProvenanceCheck, ProvenanceReport, ReportInput, ScanReport } from './model/report.js';
+import type { Coverage, FailOn, ProvenanceCheck, ProvenanceReport, ReportInput, ScanReport, TrustBase } from './model/report.js';
 import type { ElfObservation } from './inspect/index.js';
 import { VERSION } from './version.js';
 import { shippedRegistry } from './gate/registry.js';
@@ -51,6 +51,12 @@ export interface ScanOptions {
     coverage(): Coverage;
   };
   now?: Date;
+  /**
+   * A many-roots scan (--roots-file, --roots-report): every root's trust base also lists its
+   * unknown inputs, and `inputs[].roots` is listed for binary and unknown inputs only (a source
+   * in every closure would be listed once per root); `manyRoots` says so in the report.
+   */
+  manyRoots?: { entries: number; evalErrors: { attr: string; error: string }[] };
 }
 
 export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Promise<ScanReport> {
@@ -60,7 +66,11 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
   if (opts.inspect) for (const [id, c] of await opts.inspect.contents(raw)) facts.get(id)!.contents = c;
   const classified = classifyAll(raw, facts, opts.rules);
   const observed = opts.inspect ? await opts.inspect.elf(classified, index) : [];
-  const placement = placeInputs(graph, raw);
+  const classOf = new Map(classified.map((c) => [c.id, c.class]));
+  const { placement, trust } = placeInputs(graph, raw, {
+    tracked: (i) => classOf.get(i.id) !== 'source',
+    rootsOfAll: !opts.manyRoots,
+  });
   const binaryPaths = classified.filter((c) => isBinaryClass(c.class) && c.path).map((c) => c.path!);
   const sizes = opts.inspect ? await opts.inspect.sizes(binaryPaths) : new Map<string, number>();
   const coverage = opts.inspect ? opts.inspect.coverage() : notInspected(graph, raw);
@@ -141,25 +151,42 @@ export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Prom
       notAllowlisted: gate.counts.items - gate.counts.accepted.allowlist,
     },
     inputs,
-    trustBase: graph.roots.map((root) => {
-      const mine = inputs.filter((i) => i.roots.includes(root));
-      const seeds = mine.filter((i) => i.class === 'seed');
-      const sized = seeds.filter((i) => typeof i.size === 'number');
-      return {
-        root,
-        name: graph.derivations.get(root)?.name ?? root,
-        seeds: seeds.map((i) => i.id),
-        prebuilt: mine.filter((i) => i.class === 'prebuilt').map((i) => i.id),
-        seedBytes: sized.length ? sized.reduce((a, i) => a + (i.size as number), 0) : null,
-        seedsOfUnknownSize: seeds.length - sized.length,
-      };
-    }),
+    trustBase: trustBaseOf(graph, inputs, trust, !!opts.manyRoots),
     elf,
     allowlist: { file: opts.allowlist.file, entries: opts.allowlist.entries.length },
     coverage,
     ...(provenance ? { provenance } : {}),
     gate,
+    ...(opts.manyRoots
+      ? { manyRoots: { roots: graph.roots.length, entries: opts.manyRoots.entries, inputRoots: 'binary-and-unknown' as const, evalErrors: opts.manyRoots.evalErrors } }
+      : {}),
   };
+}
+
+/**
+ * Each root's seeds and prebuilt inputs (and, in a many-roots scan, unknown inputs), in report
+ * order, from the per-root sets the placement computed once over the whole graph.
+ */
+function trustBaseOf(graph: DerivationGraph, inputs: ReportInput[], trust: string[][], withUnknown: boolean): TrustBase[] {
+  const pos = new Map(inputs.map((i, n) => [i.id, n]));
+  return graph.roots.map((root, k) => {
+    const mine = (trust[k] ?? [])
+      .map((id) => pos.get(id))
+      .filter((n): n is number => n !== undefined)
+      .sort((a, b) => a - b)
+      .map((n) => inputs[n] as ReportInput);
+    const seeds = mine.filter((i) => i.class === 'seed');
+    const sized = seeds.filter((i) => typeof i.size === 'number');
+    return {
+      root,
+      name: graph.derivations.get(root)?.name ?? root,
+      seeds: seeds.map((i) => i.id),
+      prebuilt: mine.filter((i) => i.class === 'prebuilt').map((i) => i.id),
+      ...(withUnknown ? { unknown: mine.filter((i) => i.class === 'unknown').map((i) => i.id) } : {}),
+      seedBytes: sized.length ? sized.reduce((a, i) => a + (i.size as number), 0) : null,
+      seedsOfUnknownSize: seeds.length - sized.length,
+    };
+  });
 }
 
 /**

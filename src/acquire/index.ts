@@ -32,6 +32,8 @@ export interface AcquireRequest {
   readWith: 'auto' | 'nix' | 'drv';
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** --roots-file: the roots of a many-roots scan (.drv store paths), chosen in --from-json's dump or read as .drv files */
+  roots?: string[];
   /** evaluate the roots' declared metadata (meta.position, meta.sourceProvenance) of expression scans; default true */
   meta?: boolean;
 }
@@ -88,12 +90,21 @@ async function readGraph(req: AcquireRequest): Promise<DerivationGraph> {
     }
     return readJsonDump(req.fromJson, {
       storeDir,
+      ...(req.roots ? { roots: req.roots } : {}),
       limits: {
         ...DEFAULT_DUMP_LIMITS,
         ...(req.dumpLimits?.maxBytes ? { maxBytes: req.dumpLimits.maxBytes } : {}),
         ...(req.dumpLimits?.maxRatio ? { maxRatio: req.dumpLimits.maxRatio } : {}),
       },
     });
+  }
+  if (req.roots) {
+    // a many-roots scan without a dump: the roots' .drv files, read together into one graph
+    const { readDrvGraph } = await import('./drv-files.js');
+    const inStore = (p: string) => path.join(req.storeRoot ?? '/', p);
+    const missing = (await Promise.all(req.roots.map((r) => readable(inStore(r))))).indexOf(false);
+    if (missing >= 0) throw new InputError(`${inStore(req.roots[missing] as string)}: no such derivation file (a root of the roots file)`);
+    return readDrvGraph(req.roots, { storeRoot: req.storeRoot, storeDir });
   }
   const installables = req.targets.map(parseInstallable);
   req = { ...req, targets: installables.map((i) => i.target) };

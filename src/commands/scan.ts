@@ -18,6 +18,9 @@ import { loadReport } from '../report/load.js';
 import type { FailOn, ScanReport } from '../model/report.js';
 import { helpText, parseArgs, one, many } from './args.js';
 import { SCAN } from './specs.js';
+import { parseRootsFile, readRootsFile, rootsOf } from '../acquire/roots-file.js';
+import { DEFAULT_STORE_DIR } from '../graph/nix-json.js';
+import { renderRootsReport } from '../report/roots.js';
 
 /**
  * Colour for the text report on stdout. `--color always|never` decides; `auto` (the default)
@@ -66,8 +69,15 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
       throw new InputError(`scan: -A ATTR without -f FILE reads ./default.nix (as nix-build does), and ${path.join(io.cwd, 'default.nix')} does not exist; give -f FILE or -E EXPR`);
     file = 'default.nix';
   }
-  if (!fromJson && !file && expr === undefined && p.positionals.length === 0)
-    throw new InputError('scan: nothing to scan: give TARGET (result link, store path, .drv, flake ref), -f FILE -A ATTR, -E EXPR, or --from-json FILE');
+  const rootsFile = one(p, 'roots-file');
+  const rootsReport = one(p, 'roots-report');
+  const evalErrors = (one(p, 'eval-errors') ?? 'fail') as 'fail' | 'report';
+  if (rootsFile !== undefined && (file || expr !== undefined || p.positionals.length))
+    throw new InputError('scan: --roots-file cannot be combined with TARGETs, -f or -E: put every root in the file');
+  if (rootsFile === '-' && fromJson === '-') throw new InputError('scan: --roots-file - and --from-json - cannot both read standard input');
+  if (p.values.has('eval-errors') && rootsFile === undefined) throw new InputError('scan: --eval-errors applies to the nix-eval-jobs lines of --roots-file');
+  if (!fromJson && !file && expr === undefined && p.positionals.length === 0 && rootsFile === undefined)
+    throw new InputError('scan: nothing to scan: give TARGET (result link, store path, .drv, flake ref), -f FILE -A ATTR, -E EXPR, --from-json FILE or --roots-file FILE');
   const today = one(p, 'today') ?? todayUtc();
   if (!isDate(today)) throw new InputError(`scan: --today must be a date YYYY-MM-DD`);
   const failOnAll = many(p, 'fail-on');
@@ -81,6 +91,8 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const output = one(p, 'output');
   const metaFile = one(p, 'meta');
   const sarifRoot = path.resolve(io.cwd, one(p, 'sarif-root') ?? '.');
+  if (rootsReport === '-' && (output === '-' || (output === undefined && p.values.has('format')) || reports.some((r) => r.file === '-')))
+    throw new InputError('scan: --roots-report - and a report would both write to stdout; give the report --output FILE');
 
   // Load everything that can be wrong before the (possibly slow) graph acquisition.
   const rules = await loadRules(many(p, 'rules').map((d) => path.resolve(io.cwd, d)));
@@ -99,6 +111,15 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   };
   const dumpLimits = { maxBytes: limit('max-graph-bytes'), maxRatio: limit('max-graph-ratio') };
   const archiveLimits = { maxBytes: limit('max-archive-bytes'), maxRatio: limit('max-archive-ratio'), maxMembers: limit('max-archive-members') };
+  // the roots of a many-roots scan, read and checked before the graph
+  const storeDirGiven = (one(p, 'store-dir') ?? DEFAULT_STORE_DIR).replace(/\/+$/, '');
+  const rootsLabel = rootsFile === '-' ? 'roots file (stdin)' : `roots file ${rootsFile}`;
+  const rootEntries =
+    rootsFile === undefined
+      ? undefined
+      : parseRootsFile(await readRootsFile(rootsFile === '-' ? '-' : path.resolve(io.cwd, rootsFile), rootsLabel), rootsLabel, storeDirGiven);
+  const roots = rootEntries ? rootsOf(rootEntries, rootsLabel, evalErrors) : undefined;
+  const evalFailures = (rootEntries ?? []).filter((e) => e.error !== undefined).map((e) => ({ attr: e.attr as string, error: e.error as string }));
 
   const req: AcquireRequest = {
     dumpLimits,
@@ -114,6 +135,7 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
     readWith: (one(p, 'read-with') ?? 'auto') as AcquireRequest['readWith'],
     env: io.env,
     cwd: io.cwd,
+    ...(roots ? { roots } : {}),
   };
   const progress = !p.flags.has('quiet') && io.stderrIsTTY ? (msg: string) => io.stderr(`\r\x1b[2K${msg}`) : undefined;
   progress?.('seedaudit: reading the derivation graph…');
@@ -124,7 +146,10 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const inspect = p.flags.has('no-inspect')
     ? undefined
     : (await import('../inspect/index.js')).makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress, archive: archiveLimits });
-  const report = await scanGraph(graph, { rules, allowlist, failOn, failOnProvenance, today, baseline, inspect, declared });
+  const manyRoots = rootsFile !== undefined || rootsReport !== undefined ? { entries: rootEntries?.length ?? graph.roots.length, evalErrors: evalFailures } : undefined;
+  const report = await scanGraph(graph, { rules, allowlist, failOn, failOnProvenance, today, baseline, inspect, declared, manyRoots });
+  if (evalFailures.length && !p.flags.has('quiet'))
+    io.stderr(`seedaudit: note: ${evalFailures.length} attribute${evalFailures.length === 1 ? ' that failed to evaluate was' : 's that failed to evaluate were'} not scanned (listed in the report's manyRoots.evalErrors${rootsReport ? ' and the roots report' : ''})\n`);
   progress?.('');
   if (progress) io.stderr('\r\x1b[2K');
 
@@ -147,9 +172,15 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const outputs: { format: Format; target: string | undefined }[] = reports.map((r) => ({ format: r.format, target: r.file }));
   // with --report alone, stdout still gets the text summary unless --quiet; -q drops the text
   // summary, not a report asked for by --format / --json / --output
-  if (!p.flags.has('quiet') || output || p.values.has('format')) outputs.push({ format, target: output });
-  const rendered = [];
+  // --roots-report - takes stdout: the text summary then goes nowhere unless asked for
+  if ((!p.flags.has('quiet') && rootsReport !== '-') || output || p.values.has('format')) outputs.push({ format, target: output });
+  const rendered: { target: string | undefined; text: string }[] = [];
   for (const o of outputs) rendered.push({ ...o, text: await render(o.format, o.target) });
+  if (rootsReport !== undefined)
+    rendered.push({
+      target: rootsReport,
+      text: renderRootsReport(report, rootEntries ?? undefined),
+    });
   // Every file is written whole under a temporary name first and renamed into place only
   // once stdout, too, was written: a run that ends in exit 2 (a full disk, a closed pipe)
   // leaves no report behind, and a kill mid-write never leaves a truncated one.

@@ -33,6 +33,18 @@ export const SCAN: CommandSpec = {
     'store-root': { arity: 1, value: 'DIR', group: INPUT, help: 'read .drv files under DIR (DIR/nix/store/...), no nix needed' },
     'store-dir': { arity: 1, value: 'DIR', group: INPUT, help: 'store directory (default /nix/store; Guix: /gnu/store)' },
     'read-with': { arity: 1, choices: ['auto', 'nix', 'drv'], group: INPUT, help: 'how to read the graph of TARGETs (default auto: .drv files directly)' },
+    'roots-file': {
+      arity: 1,
+      value: 'FILE|-',
+      group: INPUT,
+      help: "many roots, one pass: a .drv path or nix-eval-jobs JSON per line (in --from-json's dump if given)",
+    },
+    'eval-errors': {
+      arity: 1,
+      choices: ['fail', 'report'],
+      group: INPUT,
+      help: 'nix-eval-jobs error lines: fail (default, exit 2) or report (listed, not scanned)',
+    },
     meta: { arity: 1, value: 'FILE', group: INPUT, help: "package metadata: 'nix-env -qaP --json --meta --drv-path' output" },
     allowlist: { arity: 1, value: 'FILE', group: POLICY, help: 'default: ./allowlist.json, else the one shipped with seedaudit' },
     rules: { arity: 1, value: 'PATH', repeat: true, group: POLICY, help: 'extra rule file or folder (repeatable); same id replaces a built-in rule' },
@@ -55,6 +67,7 @@ export const SCAN: CommandSpec = {
     json: { arity: 0, sets: { option: 'format', value: 'json' }, group: OUTPUT, help: 'same as --format json (the Nix tools spell it so)' },
     output: { arity: 1, value: 'FILE', group: OUTPUT, help: 'write the report to FILE (no -o: that is nix-build\'s out-link)' },
     report: { arity: 1, value: 'FMT:FILE', repeat: true, group: OUTPUT, help: 'also write FMT to FILE (repeatable: one scan, many reports)' },
+    'roots-report': { arity: 1, value: 'FILE|-', group: OUTPUT, help: 'one JSON line per root: attr, drv, seeds, prebuilt, unknown, not allowlisted' },
     'sarif-root': { arity: 1, value: 'DIR', group: OUTPUT, help: 'repository root SARIF locations are relative to (default: .)' },
     color: { arity: 1, choices: COLOR_CHOICES, value: 'WHEN', group: OUTPUT, help: 'auto (default: a terminal, honouring NO_COLOR and FORCE_COLOR), always, never' },
     verbose: { arity: 0, short: 'v', group: OUTPUT, help: 'list every input in the text report, with its path' },
@@ -70,6 +83,7 @@ export const SCAN: CommandSpec = {
     '  seedaudit scan -f default.nix -A mypkg --argstr version 1.2 --format sarif --output seedaudit.sarif',
     '  seedaudit scan nixpkgs#hello --json',
     '  seedaudit scan --from-json graph.json.gz --report html:report.html --report junit:junit.xml',
+    '  nix-eval-jobs --flake .#packages.x86_64-linux > jobs.jsonl && seedaudit scan --roots-file jobs.jsonl --roots-report roots.jsonl',
   ].join('\n'),
 };
 

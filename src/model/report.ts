@@ -49,7 +49,10 @@ export interface ReportInput {
   evidence: Evidence[];
   /** shortest chain of derivation names from a root to this input (root first, input last) */
   via: string[];
-  /** the roots (drv paths) whose closure holds this input */
+  /**
+   * the roots (drv paths) whose closure holds this input; in a many-roots scan (`manyRoots`)
+   * listed for binary and unknown inputs only, and empty for sources
+   */
   roots: string[];
   /** `fail`: this input makes the gate fail; `baseline`: binary already in the baseline */
   gate: 'pass' | 'fail' | 'baseline';
@@ -70,6 +73,8 @@ export interface TrustBase {
   /** ids of the prebuilt inputs in this root's closure */
   prebuilt: string[];
   /** bytes of this root's seeds whose size is known (store or seed registry); null when none is (absent in older reports) */
+  /** ids of the unknown inputs in this root's closure: many-roots scans only */
+  unknown?: string[];
   seedBytes?: number | null;
   /** seeds of this root whose size is not known */
   seedsOfUnknownSize?: number;
@@ -145,6 +150,8 @@ export interface ScanReport {
   coverage: Coverage;
   /** declared (meta.sourceProvenance) versus detected provenance; absent in older reports */
   provenance?: ProvenanceReport;
+  /** present when the scan ran in many-roots mode (--roots-file, --roots-report) */
+  manyRoots?: ManyRoots;
   gate: {
     failOn: FailOn;
     passed: boolean;
@@ -288,4 +295,43 @@ export interface Coverage {
   /** `nix`: runtime closure from nix; `outputs-only`: only the outputs themselves; `none`: nothing built */
   closure: 'nix' | 'outputs-only' | 'none';
   gaps: CoverageGap[];
+}
+
+/** A many-roots scan: every root's trust base computed over the shared graph in one pass. */
+export interface ManyRoots {
+  /** distinct root derivations */
+  roots: number;
+  /** entries of the roots file (attributes; several may name one derivation), errors included */
+  entries: number;
+  /** `inputs[].roots` lists the roots of binary and unknown inputs only; the roots report has the per-root view */
+  inputRoots: 'binary-and-unknown';
+  /** attributes nix-eval-jobs could not evaluate, reported under --eval-errors report */
+  evalErrors: { attr: string; error: string }[];
+}
+
+/** One line of the roots report (--roots-report, JSON lines): one attribute or root. */
+export interface RootLine {
+  attr: string | null;
+  drv: string | null;
+  name: string | null;
+  /** present on attributes that failed to evaluate (--eval-errors report); nothing else is then known */
+  error?: string;
+  /** `fail` when a binary (or, under --fail-on unknown, unknown) input of its closure fails the gate */
+  gate?: 'pass' | 'fail';
+  counts?: { seeds: number; prebuilt: number; unknown: number; notAllowlisted: number; failing: number };
+  seeds?: RootLineInput[];
+  prebuilt?: RootLineInput[];
+  unknown?: RootLineInput[];
+  /** ids of the closure's input gate items the allowlist does not accept */
+  notAllowlisted?: string[];
+  seedBytes?: number | null;
+  seedsOfUnknownSize?: number;
+}
+
+export interface RootLineInput {
+  id: string;
+  name: string;
+  hash: string | null;
+  allowlisted: boolean;
+  gate: 'pass' | 'fail' | 'baseline';
 }
