@@ -25,19 +25,14 @@
 //   to take seconds (each row of the list laid out).
 // Medians of the rounds are reported, ratios are medians of the per-round ratios.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CORPUS, REPO, median } from './lib.mjs';
+import { CORPUS, REPO, benchWorkDir, cliOptions, median } from './lib.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
-const flag = (name) => argv.includes(`--${name}`);
+const { opt, flag } = cliOptions();
 const runs = Number(opt('runs', '3'));
 const size = Number(opt('size', '100000'));
 const cli = path.resolve(opt('cli', path.join(REPO, 'dist', 'cli.js')));
@@ -54,21 +49,7 @@ for (const [what, file] of [['the CLI', cli], ['Chromium', CHROMIUM], ['the corp
     process.exit(2);
   }
 
-function workDir() {
-  const given = opt('work');
-  if (given) {
-    mkdirSync(given, { recursive: true });
-    return given;
-  }
-  let base = os.tmpdir();
-  try {
-    const st = statfsSync('/dev/shm');
-    if (st.bavail * st.bsize > 2e9) base = '/dev/shm';
-  } catch {
-    // no tmpfs
-  }
-  return mkdtempSync(path.join(base, 'seedaudit-bench-html-'));
-}
+const workDir = () => benchWorkDir(opt('work'), 'seedaudit-bench-html-', 2e9);
 
 /** Writes the HTML report of `graph` with `bin`; returns the file and the report's input count. */
 function report(bin, graph, out) {

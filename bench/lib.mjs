@@ -4,7 +4,8 @@
 // Self-contained on purpose: the benchmark must not trust the code it measures.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -236,3 +237,32 @@ export function measure(cmd, args, { stdout = 'ignore', env, tmp, okCodes = [0] 
 }
 let gnuTime;
 const haveGnuTimeCached = () => (gnuTime ??= haveGnuTime());
+
+/** `--name VALUE` and `--name` flags of a bench script's command line. */
+export const cliOptions = (argv = process.argv.slice(2)) => ({
+  opt: (name, dflt) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : dflt;
+  },
+  flag: (name) => argv.includes(`--${name}`),
+});
+
+/**
+ * Where a bench writes its files: `given` (created), else a fresh directory on tmpfs
+ * (/dev/shm) when it has `tmpfsBytes` free — creating 100k files on disk takes minutes —
+ * else under the system temporary directory.
+ */
+export function benchWorkDir(given, prefix, tmpfsBytes) {
+  if (given) {
+    mkdirSync(given, { recursive: true });
+    return given;
+  }
+  let base = os.tmpdir();
+  try {
+    const st = statfsSync('/dev/shm');
+    if (tmpfsBytes > 0 && st.bavail * st.bsize > tmpfsBytes) base = '/dev/shm';
+  } catch {
+    // no tmpfs: the disk it is
+  }
+  return mkdtempSync(path.join(base, prefix));
+}

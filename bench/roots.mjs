@@ -19,17 +19,12 @@
 // The measure is CPU time (user + system, GNU time), because the machine is shared: wall time
 // is printed too. Ratios are taken within each round and the median is reported.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, median } from './lib.mjs';
+import { REPO, benchWorkDir, cliOptions, median } from './lib.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
-const flag = (name) => argv.includes(`--${name}`);
+const { opt, flag } = cliOptions();
 const sizes = opt('sizes', '100000,200000').split(',').map(Number).sort((a, b) => a - b);
 const jobs = Number(opt('jobs', '10000'));
 const runs = Number(opt('runs', '3'));
@@ -47,18 +42,7 @@ if (spawnSync(TIME, ['-f', '%U', 'true']).status !== 0) {
   process.exit(2);
 }
 
-function workDir() {
-  const given = opt('work');
-  if (given) return (mkdirSync(given, { recursive: true }), given);
-  let base = os.tmpdir();
-  try {
-    const st = statfsSync('/dev/shm');
-    if (st.bavail * st.bsize > 4e9) base = '/dev/shm';
-  } catch {
-    // the disk it is
-  }
-  return mkdtempSync(path.join(base, 'seedaudit-roots-'));
-}
+const workDir = () => benchWorkDir(opt('work'), 'seedaudit-roots-', 4e9);
 
 /** CPU seconds (user + system), wall seconds and peak RSS of one command. */
 function measure(args, work) {

@@ -18,18 +18,13 @@
 // /dev/shm when it has room: creating 100k files on this machine's disk takes minutes), which
 // is removed at the end unless --keep.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CORPUS, REPO, haveGnuTime, measure, median } from './lib.mjs';
+import { CORPUS, REPO, benchWorkDir, cliOptions, haveGnuTime, measure, median } from './lib.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
-const flag = (name) => argv.includes(`--${name}`);
+const { opt, flag } = cliOptions();
 const sizes = opt('sizes', '10000,50000,100000').split(',').map(Number).sort((a, b) => a - b);
 const runs = Number(opt('runs', '3'));
 const cli = path.resolve(opt('cli', path.join(REPO, 'dist', 'cli.js')));
@@ -44,22 +39,8 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-function workDir() {
-  const given = opt('work');
-  if (given) {
-    mkdirSync(given, { recursive: true });
-    return given;
-  }
-  let base = os.tmpdir();
-  try {
-    const st = statfsSync('/dev/shm');
-    // 100k derivations: ~450 MB of .drv files, ~100 MB of dumps, ~100 MB of Nix database
-    if (st.bavail * st.bsize > 3e9 && sizes[sizes.length - 1] <= 200_000) base = '/dev/shm';
-  } catch {
-    // no tmpfs: the disk it is
-  }
-  return mkdtempSync(path.join(base, 'seedaudit-bench-'));
-}
+// 100k derivations: ~450 MB of .drv files, ~100 MB of dumps, ~100 MB of Nix database on tmpfs
+const workDir = () => benchWorkDir(opt('work'), 'seedaudit-bench-', sizes[sizes.length - 1] <= 200_000 ? 3e9 : 0);
 
 function machine() {
   const nixVersion = spawnSync('nix', ['--version'], { encoding: 'utf8' });

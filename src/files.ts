@@ -3,7 +3,8 @@
  * file can hang or flood a scan: only regular files are read (a FIFO without a writer blocks
  * forever, /dev/zero never ends, a directory is not a document), sizes are bounded, and a
  * path under `--store-root` must stay inside it after every symlink is resolved.
- * Every refusal is an InputError naming the file and why.
+ * Every refusal is an InputError naming the file and why (the CLI escapes control characters
+ * in it, as in every error line).
  */
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -23,9 +24,6 @@ export const fileKind = (st: Stats): string =>
             ? 'a socket'
             : 'not a regular file';
 
-/** Messages quote paths the user or a graph gave: no control characters on the terminal. */
-const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-
 /** The one-line reason for a failed open/read. */
 export const ioReason = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
@@ -44,7 +42,7 @@ export const ioReason = (e: unknown): string => {
     case 'ENAMETOOLONG':
       return 'file name too long';
     default:
-      return printable(String(err.message ?? e).split('\n')[0]);
+      return String(err.message ?? e).split('\n')[0];
   }
 };
 
@@ -57,12 +55,12 @@ export function openRegularFile(file: string, label = file): { fd: number; size:
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    throw new InputError(`${printable(label)}: ${ioReason(e)}`);
+    throw new InputError(`${label}: ${ioReason(e)}`);
   }
   const st = fstatSync(fd);
   if (!st.isFile()) {
     closeSync(fd);
-    throw new InputError(`${printable(label)}: ${fileKind(st)}, not a regular file`);
+    throw new InputError(`${label}: ${fileKind(st)}, not a regular file`);
   }
   return { fd, size: st.size };
 }
@@ -72,7 +70,7 @@ export function readRegularFileSync(file: string, opts: { label?: string; maxByt
   const label = opts.label ?? file;
   const { fd, size } = openRegularFile(file, label);
   try {
-    if (size > opts.maxBytes) throw new InputError(`${printable(label)}: ${size} bytes, over the ${opts.maxBytes}-byte limit for this kind of file`);
+    if (size > opts.maxBytes) throw new InputError(`${label}: ${size} bytes, over the ${opts.maxBytes}-byte limit for this kind of file`);
     const buf = Buffer.alloc(size);
     let got = 0;
     while (got < size) {
@@ -83,7 +81,7 @@ export function readRegularFileSync(file: string, opts: { label?: string; maxByt
     return got === size ? buf : buf.subarray(0, got);
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${printable(label)}: ${ioReason(e)}`);
+    throw new InputError(`${label}: ${ioReason(e)}`);
   } finally {
     closeSync(fd);
   }
@@ -99,14 +97,14 @@ export function resolveInside(root: string, p: string, label = p): string {
   try {
     realRoot = realpathSync(root);
   } catch (e) {
-    throw new InputError(`${printable(root)}: ${ioReason(e)}`);
+    throw new InputError(`${root}: ${ioReason(e)}`);
   }
   try {
     real = realpathSync(p);
   } catch (e) {
-    throw new InputError(`${printable(label)}: ${ioReason(e)}`);
+    throw new InputError(`${label}: ${ioReason(e)}`);
   }
   if (real !== realRoot && !real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep))
-    throw new InputError(`${printable(label)}: resolves to ${printable(real)}, outside the store root ${printable(realRoot)}`);
+    throw new InputError(`${label}: resolves to ${real}, outside the store root ${realRoot}`);
   return real;
 }

@@ -30,8 +30,8 @@ export const DEFAULT_STORE_DIR = '/nix/store';
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
-/** Keys and values come from the input: quote them, cut short, no control characters. */
-const show = (s: string): string => JSON.stringify(s.length > 120 ? s.slice(0, 120) + '…' : s);
+/** Keys and values come from the input: quote them (JSON escapes control characters), cut short. */
+export const show = (s: string): string => JSON.stringify(s.length > 120 ? s.slice(0, 120) + '…' : s);
 
 /** Which JSON format a derivation object is in. */
 export type JsonFormat = '2.4-2.17' | '2.18-2.31' | 'v3' | 'v4';

@@ -11,8 +11,8 @@
  */
 import { InputError } from '../errors.js';
 import type { DerivationGraph } from '../model/graph.js';
+import { show } from './nix-json.js';
 
-const show = (p: string): string => JSON.stringify(p.length > 160 ? p.slice(0, 160) + '…' : p);
 
 export function checkGraph(graph: DerivationGraph, detail: string): void {
   const { derivations } = graph;
@@ -42,15 +42,15 @@ export function findCycle(graph: DerivationGraph): string[] | null {
   const state = new Map<string, number>();
   for (const start of graph.derivations.keys()) {
     if (state.has(start)) continue;
-    // the DFS path: each frame is a derivation and the inputs still to visit
+    // the DFS path, and for each derivation on it the inputs still to visit
     const path: string[] = [start];
-    const todo: string[][] = [Object.keys(graph.derivations.get(start)!.inputDrvs)];
+    const unvisited: string[][] = [Object.keys(graph.derivations.get(start)!.inputDrvs)];
     state.set(start, ON_PATH);
     while (path.length > 0) {
-      const next = todo[todo.length - 1].pop();
+      const next = unvisited[unvisited.length - 1].pop();
       if (next === undefined) {
         state.set(path.pop()!, DONE);
-        todo.pop();
+        unvisited.pop();
         continue;
       }
       const s = state.get(next);
@@ -60,7 +60,7 @@ export function findCycle(graph: DerivationGraph): string[] | null {
       if (!d) continue;
       state.set(next, ON_PATH);
       path.push(next);
-      todo.push(Object.keys(d.inputDrvs));
+      unvisited.push(Object.keys(d.inputDrvs));
     }
   }
   return null;

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { inspectPath } from '../../../src/inspect/archive/index.js';
-import { TREE_BINARIES, binariesOf, hasTool, makeTree, noise, realElf, run } from './fixtures/index.js';
+import { TREE_BINARIES, binariesOf, hasTool, makeTree, noise, realElf, run, tarHeader } from './fixtures/index.js';
 
 const root = t.testdir({ tree: {} });
 const tree = path.join(root, 'tree');
@@ -55,22 +55,7 @@ for (const format of ['gnu', 'posix', 'ustar']) {
 
 t.test('pax global header path and per-file size records are honoured', async (t) => {
   // Hand-made: a 'g' record, then an 'x' record renaming the next file.
-  const block = (name: string, type: string, size: number): Buffer => {
-    const h = Buffer.alloc(512);
-    h.write(name, 0, 'utf8');
-    h.write('0000644\0', 100, 'latin1');
-    h.write('0000000\0', 108, 'latin1');
-    h.write('0000000\0', 116, 'latin1');
-    h.write(size.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
-    h.write('00000000000\0', 136, 'latin1');
-    h.write(type, 156, 'latin1');
-    h.write('ustar\0' + '00', 257, 'latin1');
-    h.fill(0x20, 148, 156);
-    let sum = 0;
-    for (const x of h) sum += x;
-    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-    return h;
-  };
+  const block = (name: string, type: string, size: number): Buffer => tarHeader(name, size, { type });
   const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
   // "<len> key=value\n", where len counts the bytes of the whole record including itself
   const record = (k: string, v: string): string => {
