@@ -126,8 +126,19 @@ export const renderJunit = (report: ScanReport): string => {
     ['fail-on', report.gate.failOn],
     ...(report.gate.baseline ? ([['baseline', report.gate.baseline]] as [string, string][]) : []),
   ];
+  // One pass over the inputs, each binary or unknown one filed under every root it reaches
+  // (a filter per root costs roots x inputs: minutes for 10k roots of a package set).
+  const rootIndex = new Map(report.roots.map((r, n) => [r.drv, n]));
+  const perRoot: ReportInput[][] = report.roots.map(() => []);
+  for (const i of report.inputs) {
+    if (!i.binary && i.class !== 'unknown') continue;
+    for (const drv of i.roots) {
+      const n = rootIndex.get(drv);
+      if (n !== undefined) perRoot[n].push(i);
+    }
+  }
   const suites: Suite[] = report.roots.map((r, n) => {
-    const inputs = report.inputs.filter((i) => (i.binary || i.class === 'unknown') && i.roots.includes(r.drv));
+    const inputs = perRoot[n];
     const cases = inputs.map((i) => inputCase(i, report));
     disambiguate(cases, inputs.map((i) => i.hash ?? i.id));
     return { name: r.name, id: String(n), properties: [['root', r.drv], ...common], cases };
@@ -140,9 +151,12 @@ export const renderJunit = (report: ScanReport): string => {
     if (!elfIsItem(f, report.gate.failOn)) continue;
     const item = itemOf.get(`output-elf\u0000${f.path}`);
     const fromRoots = (f.fromInput && byId.get(f.fromInput)?.roots) || [];
-    const targets = report.roots
-      .map((r, n) => (fromRoots.includes(r.drv) || r.drv === f.producedBy.drv ? suites[n] : undefined))
-      .filter((s): s is Suite => s !== undefined);
+    const targetIds = new Set<number>();
+    for (const drv of [...fromRoots, f.producedBy.drv]) {
+      const n = drv === null ? undefined : rootIndex.get(drv);
+      if (n !== undefined) targetIds.add(n);
+    }
+    const targets = [...targetIds].sort((a, b) => a - b).map((n) => suites[n]);
     if (targets.length === 0) orphans.push(elfCase(f, byId, item));
     for (const s of targets) s.cases.push(elfCase(f, byId, item));
   }
