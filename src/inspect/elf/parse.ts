@@ -111,6 +111,17 @@ interface Section {
   addralign: number;
 }
 
+/** Where the sections the facts come from are (indices into the table, -1 for none). */
+interface SectionIndex {
+  symtab: boolean;
+  dynamic: number;
+  notes: number[];
+  comment: number;
+  go: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /** The ELF header fields the parse uses (e_phoff … e_shstrndx). */
 interface Header {
   phoff: number;
@@ -142,7 +153,15 @@ class Parse {
   private type?: string;
   /** null until read, and when the table cannot be read; [] when the file has none */
   private programs: Program[] | null = null;
-  private sections: Section[] | null = null;
+  /**
+   * Number of section headers: null until read, and when the table cannot be read; 0 when
+   * the file has none. The entries stay in `shTable` and are decoded where used: a file has
+   * dozens of sections and the parse needs the types of all of them but the rest of few.
+   */
+  private shCount: number | null = null;
+  private shTable: Buffer = EMPTY;
+  private shEnt = 0;
+  private shIndex?: SectionIndex;
   /** the section name table; section names were read (needed to find .comment and .go.buildinfo) */
   private names: Buffer | null = null;
   private extendedPhnum?: number;
@@ -240,22 +259,47 @@ class Parse {
    * be the bytes up to the NUL (at most 256), UTF-8 decoded, and a decoded string equals an
    * ASCII name exactly when the bytes do.
    */
-  private nameIs(s: Section, name: string): boolean {
+  private nameIs(i: number, name: string): boolean {
     const names = this.names;
-    const at = s.nameIndex;
-    if (names === null || at >= names.length) return false;
+    if (names === null) return false;
+    const at = this.u32(this.shTable, i * this.shEnt);
+    if (at >= names.length) return false;
     const end = at + name.length;
     if (end > names.length) return false;
     for (let k = 0; k < name.length; k++) if (names[at + k] !== name.charCodeAt(k)) return false;
     return end === names.length || names[end] === 0;
   }
 
-  /** The name of section `s` ('' when names were not read or it has none). */
-  private nameOf(s: Section): string {
+  /** The name of section `i` ('' when names were not read or it has none). */
+  private nameOf(i: number): string {
     const names = this.names;
-    if (names === null || s.nameIndex >= names.length) return '';
-    const z = names.indexOf(0, s.nameIndex);
-    return names.toString('utf8', s.nameIndex, z < 0 ? names.length : Math.min(z, s.nameIndex + 256));
+    if (names === null) return '';
+    const at = this.u32(this.shTable, i * this.shEnt);
+    if (at >= names.length) return '';
+    const z = names.indexOf(0, at);
+    return names.toString('utf8', at, z < 0 ? names.length : Math.min(z, at + 256));
+  }
+
+  /**
+   * The sections the facts come from, found in one pass over the table (the first match of
+   * each, as a search per fact would find it). Names are only known when the name table
+   * could be read; without it, no section matches by name.
+   */
+  private index(): SectionIndex {
+    if (this.shIndex) return this.shIndex;
+    const x: SectionIndex = { symtab: false, dynamic: -1, notes: [], comment: -1, go: -1 };
+    const n = this.shCount ?? 0;
+    for (let i = 0; i < n; i++) {
+      const type = this.u32(this.shTable, i * this.shEnt + 4);
+      if (type === SHT_SYMTAB) x.symtab = true;
+      else if (type === SHT_NOTE) x.notes.push(i);
+      if (x.dynamic < 0 && (type === SHT_DYNAMIC || (type === SHT_NOBITS && this.nameIs(i, '.dynamic')))) x.dynamic = i;
+      if (type !== SHT_NOBITS && this.names !== null) {
+        if (x.comment < 0 && this.nameIs(i, '.comment')) x.comment = i;
+        else if (x.go < 0 && this.nameIs(i, '.go.buildinfo')) x.go = i;
+      }
+    }
+    return (this.shIndex = x);
   }
 
   // ---- the parse -----------------------------------------------------------------------
@@ -302,10 +346,15 @@ class Parse {
     if (this.programs) this.soft(() => this.readInterp());
     this.soft(() => this.readDynamic());
     this.soft(() => this.readBuildId());
-    if (this.sections && (this.names !== null || this.sections.length === 0)) {
+    if (this.shCount !== null && (this.names !== null || this.shCount === 0)) {
       this.soft(() => this.readComment());
       this.soft(() => this.readGo());
     }
+  }
+
+  /** Section header `i` of the table. */
+  private sectionAt(i: number): Section {
+    return this.section(this.shTable, i * this.shEnt);
   }
 
   /** The section header entry at `at` in `b` (Elf32_Shdr or Elf64_Shdr). */
@@ -334,7 +383,7 @@ class Parse {
   private readSections(): void {
     const h = this.hdr;
     if (h.shoff === 0) {
-      this.sections = []; // no section header table at all (the stage0 seeds)
+      this.shCount = 0; // no section header table at all (the stage0 seeds)
       return;
     }
     const entSize = this.is64 ? 64 : 40;
@@ -347,19 +396,18 @@ class Parse {
       if (h.phnum === PN_XNUM) this.extendedPhnum = zero.info;
     }
     if (count === 0) {
-      this.sections = [];
+      this.shCount = 0;
       return;
     }
     if (count > LIMITS.maxHeaders) throw new ElfError(`${count} section headers (at most ${LIMITS.maxHeaders} are read)`);
-    const table = this.bytes(h.shoff, count * h.shentsize, 'section header table', LIMITS.shdrLeadIn);
-    const sections: Section[] = new Array(count);
-    for (let i = 0; i < count; i++) sections[i] = this.section(table, i * h.shentsize);
-    this.sections = sections;
+    this.shTable = this.bytes(h.shoff, count * h.shentsize, 'section header table', LIMITS.shdrLeadIn);
+    this.shEnt = h.shentsize;
+    this.shCount = count;
 
-    const strndx = h.shstrndx === SHN_XINDEX ? sections[0].link : h.shstrndx;
+    const strndx = h.shstrndx === SHN_XINDEX ? this.sectionAt(0).link : h.shstrndx;
     if (strndx === 0) return; // no section names
     if (strndx >= count) throw new ElfError(`section name table index ${strndx} is out of range (${count} sections)`);
-    const st = sections[strndx];
+    const st = this.sectionAt(strndx);
     if (st.type === SHT_NOBITS) throw new ElfError('the section name table has no contents');
     this.names = this.bytes(st.off, Math.min(st.size, LIMITS.maxShstrtab), 'section name table');
   }
@@ -421,7 +469,8 @@ class Parse {
     // Like readelf: the PT_DYNAMIC segment, but the .dynamic section's extent when the file
     // has one (in separate debug files it is NOBITS: no dynamic data at all).
     const seg = this.programs?.find((x) => x.type === PT_DYNAMIC);
-    const sec = this.sections?.find((x) => x.type === SHT_DYNAMIC || (x.type === SHT_NOBITS && this.nameIs(x, '.dynamic')));
+    const di = this.index().dynamic;
+    const sec = di < 0 ? undefined : this.sectionAt(di);
     let off = 0;
     let size = 0;
     if (seg) {
@@ -468,7 +517,7 @@ class Parse {
     if (all.length > LIMITS.maxDynStrings) throw new ElfError(`${all.length} named entries in the dynamic section (at most ${LIMITS.maxDynStrings} are read)`);
     if (strtab === null) throw new ElfError('the dynamic section names libraries but has no DT_STRTAB');
     let strOff = this.vaddrToOffset(strtab);
-    const linked = sec && sec.type === SHT_DYNAMIC && this.sections ? this.sections[sec.link] : undefined;
+    const linked = sec && sec.type === SHT_DYNAMIC && sec.link < this.shCount! ? this.sectionAt(sec.link) : undefined;
     if (strOff === null && linked && linked.type !== SHT_NOBITS) {
       strOff = linked.off;
       strsz ??= linked.size;
@@ -536,13 +585,11 @@ class Parse {
     const count = (): void => {
       if (++regions > LIMITS.maxNoteRegions) throw new ElfError(`no build-id in the first ${LIMITS.maxNoteRegions} note sections and segments`);
     };
-    const sections = this.sections ?? [];
-    for (let i = 0; i < sections.length; i++) {
-      const s = sections[i];
-      if (s.type !== SHT_NOTE) continue;
+    for (const i of this.index().notes) {
+      const s = this.sectionAt(i);
       count();
       // the label only appears in messages: built when one is needed
-      const id = this.notes(s.off, s.size, s.addralign, () => `note section ${this.nameOf(s) || `#${i}`}`);
+      const id = this.notes(s.off, s.size, s.addralign, () => `note section ${this.nameOf(i) || `#${i}`}`);
       if (id !== null) {
         this.buildId = id;
         return;
@@ -557,11 +604,12 @@ class Parse {
         return;
       }
     }
-    if (this.sections !== null || this.programs !== null) this.buildId = null;
+    if (this.shCount !== null || this.programs !== null) this.buildId = null;
   }
 
   private readComment(): void {
-    const s = this.sections?.find((x) => x.type !== SHT_NOBITS && this.nameIs(x, '.comment'));
+    const ci = this.index().comment;
+    const s = ci < 0 ? undefined : this.sectionAt(ci);
     if (!s) {
       this.comment = [];
       return;
@@ -579,7 +627,8 @@ class Parse {
   }
 
   private readGo(): void {
-    const s = this.sections?.find((x) => x.type !== SHT_NOBITS && this.nameIs(x, '.go.buildinfo'));
+    const gi = this.index().go;
+    const s = gi < 0 ? undefined : this.sectionAt(gi);
     if (!s) {
       this.go = null;
       return;
@@ -640,7 +689,7 @@ class Parse {
       f.static = this.interpreter === null && this.needed.length === 0;
       f.pie = (this.etype === 3 && this.interpreter !== null) || (this.flags1 & DF_1_PIE) !== 0;
     }
-    if (this.sections !== null) f.stripped = !this.sections.some((s) => s.type === SHT_SYMTAB);
+    if (this.shCount !== null) f.stripped = !this.index().symtab;
     if (this.comment !== undefined) f.comment = this.comment;
     if (this.go !== undefined) f.go = this.go;
     if (this.errors.length) f.error = this.errors.join('; ');
