@@ -9,14 +9,11 @@
  */
 import { EXIT, InputError } from '../errors.js';
 import type { Command, Io } from '../io.js';
-import { readElfFactsAll } from '../inspect/elf/index.js';
+import { readElfFactsSync } from '../inspect/elf/index.js';
 import { escapeControl } from '../report/escape.js';
 import type { ElfFacts } from '../model/report.js';
 import { helpText, one, parseArgs } from './args.js';
 import { ELF } from './specs.js';
-
-/** Files opened concurrently: enough to hide latency, few enough for any fd limit. */
-const CONCURRENCY = 16;
 
 export const elfCommand: Command = async (argv: string[], io: Io): Promise<number> => {
   const args = parseArgs(argv, ELF);
@@ -27,7 +24,8 @@ export const elfCommand: Command = async (argv: string[], io: Io): Promise<numbe
   if (args.positionals.length === 0) throw new InputError('elf: no FILE given (usage: seedaudit elf FILE... [--format text|json])');
   const format = one(args, 'format') ?? 'text';
 
-  const facts = await readElfFactsAll(args.positionals, CONCURRENCY);
+  // synchronous reads, one file after the other: see src/inspect/elf/index.ts
+  const facts = args.positionals.map(readElfFactsSync);
   io.stdout(format === 'json' ? `${JSON.stringify(facts.map(ordered), null, 2)}\n` : facts.map(textBlock).join('\n'));
 
   const unreadable = facts.filter(isUnreadable).length;

@@ -9,7 +9,7 @@
  *    foreign toolchain, or made by no derivation of this graph.
  * Nothing is executed; files are only read.
  */
-import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Derivation, DerivationGraph } from '../model/graph.js';
@@ -99,20 +99,6 @@ async function* walk(dir: string, budget: Budget, onError: (p: string, e: unknow
       yield p;
     }
     if (budget.hit) return;
-  }
-}
-
-/** The ELF magic, read synchronously: a tree walk is thousands of tiny reads (see bench/elf.mjs). */
-function isElfFile(p: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(p, 'r');
-    const b = Buffer.alloc(4);
-    return readSync(fd, b, 0, 4, 0) === 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -329,8 +315,12 @@ export function makeInspector(opts: InspectOptions): Inspector {
     cov.storePaths = storePaths.length;
     const limit = opts.maxElfFiles ?? 200_000;
     const budget: Budget = { left: limit, hit: false };
-    const files: { file: string; storePath: string }[] = [];
+    const files: { file: string; storePath: string; facts: ElfFacts }[] = [];
     const cut: string[] = [];
+    // one open per file: the magic is checked by the reader, which then reads an ELF file
+    // whole for its facts and its SHA-256 (synchronous: see src/inspect/elf/index.ts)
+    const { readElfFactsHashedSync } = await import('./elf/index.js');
+    if (storePaths.length) opts.onProgress?.(`seedaudit: reading the ELF files of ${storePaths.length} store paths…`);
     for (const [n, sp] of storePaths.entries()) {
       if (budget.hit) {
         cut.push(...storePaths.slice(n));
@@ -338,17 +328,16 @@ export function makeInspector(opts: InspectOptions): Inspector {
       }
       const onError = (p: string, e: unknown) =>
         gaps.push({ what: 'walk-error', path: p, detail: `could not read ${p}: ${errText(e)}`, output: inClosure.has(sp) });
-      for await (const f of walk(onDisk(sp), budget, onError)) if (isElfFile(f)) files.push({ file: f, storePath: sp });
+      for await (const f of walk(onDisk(sp), budget, onError)) {
+        const facts = readElfFactsHashedSync(f);
+        if (facts.elf) files.push({ file: f, storePath: sp, facts });
+      }
       if (budget.hit) cut.push(sp);
     }
     for (const sp of cut)
       gaps.push({ what: 'file-cap', path: sp, detail: `the cap of ${limit} files was reached: ${sp} was not (fully) searched for ELF files`, output: inClosure.has(sp) });
     if (files.length === 0) return [];
-    opts.onProgress?.(`seedaudit: reading ${files.length} ELF files…`);
-    // the synchronous reader: 0.65-0.86x scanelf's time on /usr against 1.5-3x for the async
-    // one; each ELF file is read once, whole, for its facts and its SHA-256
-    const { readElfFactsHashedSync } = await import('./elf/index.js');
-    const facts = files.map((f) => readElfFactsHashedSync(f.file));
+    const facts = files.map((f) => f.facts);
     facts.forEach((f, k) => {
       if (f.error)
         gaps.push({ what: 'elf-unreadable', path: f.path, detail: `ELF file ${f.path} could not be read: ${f.error}`, output: inClosure.has(files[k].storePath) });
@@ -397,8 +386,8 @@ export function makeInspector(opts: InspectOptions): Inspector {
           for (const o of Object.values(d.outputs)) {
             if (!o.path || !exists(onDisk(o.path))) continue;
             for await (const f of walk(onDisk(o.path), upBudget)) {
-              if (!isElfFile(f)) continue;
               const up = readElfFactsHashedSync(f);
+              if (!up.elf) continue;
               for (const [id, how] of [[`b:${up.buildId}`, 'build-id'], [`s:${up.sha256}`, 'SHA-256']] as const) {
                 const key = `${producerDrv}\0${id}`;
                 if (!left.has(id)) continue;

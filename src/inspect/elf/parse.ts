@@ -1,9 +1,15 @@
 /**
- * The ELF fact extractor proper, written once for every way of getting bytes (an open file,
- * read asynchronously or synchronously, or a Buffer holding an archive member): it is a
- * generator that yields "I need bytes [offset, offset+length)" and is resumed with them.
- * That is how it reads only the ranges it needs (libraries can be hundreds of MB) without
- * caring whether the read is a syscall or a subarray.
+ * The ELF fact extractor proper, written once for every way of getting bytes (an open file
+ * or a Buffer holding an archive member): it starts from the bytes it is given (the file's
+ * first bytes, or all of them) and asks a synchronous `read(offset, length)` for any other
+ * range it needs. That is how it reads only the ranges it needs (libraries can be hundreds
+ * of MB) without caring whether the read is a syscall or a subarray.
+ *
+ * It decodes the headers itself, straight from the bytes read: no per-entry Buffer slices,
+ * objects or name strings beyond what the facts need (a tree has thousands of ELF files with
+ * dozens of sections each, and that garbage was a good part of the time per file). It used
+ * to be a generator driven by an async and a sync reader; the generator frames and the elfy
+ * decoder per entry cost more than the reads, and nothing needs the async reader any more.
  *
  * Files are hostile input: every count is capped, every offset is checked against the file
  * size before it is read, the bytes read per file are budgeted, and a broken part of a file
@@ -31,17 +37,14 @@ import {
   machineName,
   typeName,
 } from './constants.js';
-import { NO_FILE, newElfyParser, type ElfyHeader } from './elfy.js';
 import { decodeGoHeader, findGoBlob, modinfoPath, readPtr } from './go.js';
 
-export interface ReadRequest {
-  offset: number;
-  length: number;
-}
-
-/** Yields read requests, is resumed with exactly those bytes, returns the facts. */
-export type ElfParse = Generator<ReadRequest, ElfFacts, Buffer>;
-type Step<T = void> = Generator<ReadRequest, T, Buffer>;
+/**
+ * Bytes [offset, offset+length) of the file: fewer only at its end. May throw (an I/O error
+ * is reported as "read error: …"). The returned Buffer may be a view of a buffer the caller
+ * reuses after the parse: the parser keeps no reference once it returns.
+ */
+export type ReadFn = (offset: number, length: number) => Buffer;
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -80,8 +83,18 @@ export const LIMITS = {
 /** A problem with the file's contents (not with reading it). */
 class ElfError extends Error {}
 
+// p_type and sh_type values we act on
+const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
+const PT_INTERP = 3;
+const PT_NOTE = 4;
+const SHT_SYMTAB = 2;
+const SHT_DYNAMIC = 6;
+const SHT_NOTE = 7;
+const SHT_NOBITS = 8;
+
 interface Program {
-  type: string | undefined;
+  type: number;
   offset: number;
   vaddr: number;
   filesz: number;
@@ -90,9 +103,7 @@ interface Program {
 
 interface Section {
   nameIndex: number;
-  name: string;
-  type: string | number;
-  addr: number;
+  type: number;
   off: number;
   size: number;
   link: number;
@@ -100,15 +111,38 @@ interface Section {
   addralign: number;
 }
 
+/** Where the sections the facts come from are (indices into the table, -1 for none). */
+interface SectionIndex {
+  symtab: boolean;
+  dynamic: number;
+  notes: number[];
+  comment: number;
+  go: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The ELF header fields the parse uses (e_phoff … e_shstrndx). */
+interface Header {
+  phoff: number;
+  shoff: number;
+  phentsize: number;
+  phnum: number;
+  shentsize: number;
+  shnum: number;
+  shstrndx: number;
+}
+
 const hex = (n: number): string => `0x${n.toString(16)}`;
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 
 class Parse {
-  private readonly chunks: { off: number; buf: Buffer }[] = [];
+  /** byte ranges read so far (the first one is the head the parse was given) */
+  private readonly chunkOff: number[] = [];
+  private readonly chunkBuf: Buffer[] = [];
   private bytesRead = 0;
   private readonly errors: string[] = [];
-  private readonly elfy = newElfyParser();
-  private hdr!: ElfyHeader;
+  private hdr!: Header;
   private is64 = false;
   private le = true;
   private etype = -1;
@@ -119,9 +153,17 @@ class Parse {
   private type?: string;
   /** null until read, and when the table cannot be read; [] when the file has none */
   private programs: Program[] | null = null;
-  private sections: Section[] | null = null;
-  /** section names were read (needed to find .comment and .go.buildinfo) */
-  private named = false;
+  /**
+   * Number of section headers: null until read, and when the table cannot be read; 0 when
+   * the file has none. The entries stay in `shTable` and are decoded where used: a file has
+   * dozens of sections and the parse needs the types of all of them but the rest of few.
+   */
+  private shCount: number | null = null;
+  private shTable: Buffer = EMPTY;
+  private shEnt = 0;
+  private shIndex?: SectionIndex;
+  /** the section name table; section names were read (needed to find .comment and .go.buildinfo) */
+  private names: Buffer | null = null;
   private extendedPhnum?: number;
   private interpreter?: string | null;
   private needed?: string[];
@@ -137,38 +179,45 @@ class Parse {
     private readonly path: string,
     private readonly size: number,
     head: Buffer,
+    private readonly read: ReadFn,
   ) {
-    if (head.length > 0) this.chunks.push({ off: 0, buf: head.subarray(0, Math.min(head.length, size)) });
+    if (head.length > 0) {
+      this.chunkOff.push(0);
+      this.chunkBuf.push(head.length > size ? head.subarray(0, size) : head);
+    }
   }
 
   // ---- bytes ---------------------------------------------------------------------------
 
-  /** [off, off+len) of the file; `slack` widens the read (not the result) to save later reads. */
-  private *bytes(off: number, len: number, what: string, slack?: { before?: number; after?: number }): Step<Buffer> {
+  /** [off, off+len) of the file; `before`/`after` widen the read (not the result) to save later reads. */
+  private bytes(off: number, len: number, what: string, before = 0, after = 0): Buffer {
     if (!(Number.isSafeInteger(off) && Number.isSafeInteger(len) && off >= 0 && len >= 0 && off + len <= this.size)) {
       throw new ElfError(`${what} (offset ${hex(off)}, ${len} bytes) lies outside the file (${this.size} bytes)`);
     }
-    for (const c of this.chunks) {
-      if (c.off <= off && off + len <= c.off + c.buf.length) return c.buf.subarray(off - c.off, off - c.off + len);
+    for (let i = 0; i < this.chunkOff.length; i++) {
+      const c = this.chunkOff[i];
+      const b = this.chunkBuf[i];
+      if (c <= off && off + len <= c + b.length) return b.subarray(off - c, off - c + len);
     }
-    const start = Math.max(0, off - (slack?.before ?? 0));
-    const end = Math.min(this.size, off + len + (slack?.after ?? 0));
+    const start = Math.max(0, off - before);
+    const end = Math.min(this.size, off + len + after);
     if (this.bytesRead + (end - start) > LIMITS.maxBytesPerFile) {
       throw new ElfError(`reading ${what} would pass the limit of ${LIMITS.maxBytesPerFile / MiB} MiB read per file`);
     }
-    if (this.chunks.length >= LIMITS.maxReads) throw new ElfError(`reading ${what} would pass the limit of ${LIMITS.maxReads} reads per file`);
+    if (this.chunkOff.length >= LIMITS.maxReads) throw new ElfError(`reading ${what} would pass the limit of ${LIMITS.maxReads} reads per file`);
     this.bytesRead += end - start;
-    const buf = yield { offset: start, length: end - start };
+    const buf = this.read(start, end - start);
     if (buf.length < end - start) throw new ElfError(`the file ended early while reading ${what} (it changed while being read?)`);
-    this.chunks.push({ off: start, buf });
+    this.chunkOff.push(start);
+    this.chunkBuf.push(buf);
     return buf.subarray(off - start, off - start + len);
   }
 
   /** A NUL-terminated string at `off`, not reading at or past `end`. */
-  private *cstring(off: number, end: number, cap: number, what: string): Step<string> {
+  private cstring(off: number, end: number, cap: number, what: string): string {
     let len = Math.min(end - off, KiB, cap);
     for (;;) {
-      const b = yield* this.bytes(off, len, what);
+      const b = this.bytes(off, len, what);
       const z = b.indexOf(0);
       if (z >= 0) return b.toString('utf8', 0, z);
       if (len >= end - off) throw new ElfError(`${what} at ${hex(off)} is not NUL-terminated`);
@@ -194,19 +243,69 @@ class Parse {
   }
 
   /** Runs one part of the parse; an ElfError there is recorded and the other parts go on. */
-  private *soft(step: Step): Step {
+  private soft(step: () => void): void {
     try {
-      yield* step;
+      step();
     } catch (e) {
       if (e instanceof ElfError) this.errors.push(e.message);
       else throw e;
     }
   }
 
+  // ---- section names -------------------------------------------------------------------
+
+  /**
+   * Section `s` is named `name` (ASCII). Compared on the bytes: the name as a string would
+   * be the bytes up to the NUL (at most 256), UTF-8 decoded, and a decoded string equals an
+   * ASCII name exactly when the bytes do.
+   */
+  private nameIs(i: number, name: string): boolean {
+    const names = this.names;
+    if (names === null) return false;
+    const at = this.u32(this.shTable, i * this.shEnt);
+    if (at >= names.length) return false;
+    const end = at + name.length;
+    if (end > names.length) return false;
+    for (let k = 0; k < name.length; k++) if (names[at + k] !== name.charCodeAt(k)) return false;
+    return end === names.length || names[end] === 0;
+  }
+
+  /** The name of section `i` ('' when names were not read or it has none). */
+  private nameOf(i: number): string {
+    const names = this.names;
+    if (names === null) return '';
+    const at = this.u32(this.shTable, i * this.shEnt);
+    if (at >= names.length) return '';
+    const z = names.indexOf(0, at);
+    return names.toString('utf8', at, z < 0 ? names.length : Math.min(z, at + 256));
+  }
+
+  /**
+   * The sections the facts come from, found in one pass over the table (the first match of
+   * each, as a search per fact would find it). Names are only known when the name table
+   * could be read; without it, no section matches by name.
+   */
+  private index(): SectionIndex {
+    if (this.shIndex) return this.shIndex;
+    const x: SectionIndex = { symtab: false, dynamic: -1, notes: [], comment: -1, go: -1 };
+    const n = this.shCount ?? 0;
+    for (let i = 0; i < n; i++) {
+      const type = this.u32(this.shTable, i * this.shEnt + 4);
+      if (type === SHT_SYMTAB) x.symtab = true;
+      else if (type === SHT_NOTE) x.notes.push(i);
+      if (x.dynamic < 0 && (type === SHT_DYNAMIC || (type === SHT_NOBITS && this.nameIs(i, '.dynamic')))) x.dynamic = i;
+      if (type !== SHT_NOBITS && this.names !== null) {
+        if (x.comment < 0 && this.nameIs(i, '.comment')) x.comment = i;
+        else if (x.go < 0 && this.nameIs(i, '.go.buildinfo')) x.go = i;
+      }
+    }
+    return (this.shIndex = x);
+  }
+
   // ---- the parse -----------------------------------------------------------------------
 
-  *run(): Step {
-    const head = yield* this.bytes(0, Math.min(this.size, 64), 'ELF header');
+  run(): void {
+    const head = this.bytes(0, Math.min(this.size, 64), 'ELF header');
     if (head.length < 16) throw new ElfError(`truncated ELF identification (${this.size} bytes)`);
     const cls = head[4];
     const data = head[5];
@@ -218,45 +317,73 @@ class Parse {
     this.endian = this.le ? 'little' : 'big';
     const ehsize = this.is64 ? 64 : 52;
     if (head.length < ehsize) throw new ElfError(`truncated ELF header (${this.size} bytes, an ${this.cls} header has ${ehsize})`);
-    // elfy names e_type and e_machine only for the values it knows, with its own
-    // spellings; we keep the numbers and name them ourselves.
     this.etype = this.u16(head, 16);
     this.type = typeName(this.etype);
     this.machine = machineName(this.u16(head, 18));
-    this.hdr = this.elfy.parseHeader(head.subarray(0, ehsize));
+    this.hdr = this.is64
+      ? {
+          phoff: this.u64(head, 32),
+          shoff: this.u64(head, 40),
+          phentsize: this.u16(head, 54),
+          phnum: this.u16(head, 56),
+          shentsize: this.u16(head, 58),
+          shnum: this.u16(head, 60),
+          shstrndx: this.u16(head, 62),
+        }
+      : {
+          phoff: this.u32(head, 28),
+          shoff: this.u32(head, 32),
+          phentsize: this.u16(head, 42),
+          phnum: this.u16(head, 44),
+          shentsize: this.u16(head, 46),
+          shnum: this.u16(head, 48),
+          shstrndx: this.u16(head, 50),
+        };
 
     // Sections first: with extended numbering the program header count lives in section 0.
-    yield* this.soft(this.readSections());
-    yield* this.soft(this.readPrograms());
-    if (this.programs) yield* this.soft(this.readInterp());
-    yield* this.soft(this.readDynamic());
-    yield* this.soft(this.readBuildId());
-    if (this.sections && (this.named || this.sections.length === 0)) {
-      yield* this.soft(this.readComment());
-      yield* this.soft(this.readGo());
+    this.soft(() => this.readSections());
+    this.soft(() => this.readPrograms());
+    if (this.programs) this.soft(() => this.readInterp());
+    this.soft(() => this.readDynamic());
+    this.soft(() => this.readBuildId());
+    if (this.shCount !== null && (this.names !== null || this.shCount === 0)) {
+      this.soft(() => this.readComment());
+      this.soft(() => this.readGo());
     }
   }
 
-  private section(e: Buffer): Section {
-    const s = this.elfy.parseSection(e, this.hdr, NO_FILE);
-    return {
-      nameIndex: s.name,
-      name: '',
-      type: s.type,
-      addr: s.addr,
-      off: s.off,
-      size: s.size,
-      link: s.link,
-      info: s.info,
-      // elfy reads the 64-bit sh_addralign at offset 46 instead of 48
-      addralign: this.is64 ? this.u64(e, 48) : s.addralign,
-    };
+  /** Section header `i` of the table. */
+  private sectionAt(i: number): Section {
+    return this.section(this.shTable, i * this.shEnt);
   }
 
-  private *readSections(): Step {
+  /** The section header entry at `at` in `b` (Elf32_Shdr or Elf64_Shdr). */
+  private section(b: Buffer, at: number): Section {
+    return this.is64
+      ? {
+          nameIndex: this.u32(b, at),
+          type: this.u32(b, at + 4),
+          off: this.u64(b, at + 24),
+          size: this.u64(b, at + 32),
+          link: this.u32(b, at + 40),
+          info: this.u32(b, at + 44),
+          addralign: this.u64(b, at + 48),
+        }
+      : {
+          nameIndex: this.u32(b, at),
+          type: this.u32(b, at + 4),
+          off: this.u32(b, at + 16),
+          size: this.u32(b, at + 20),
+          link: this.u32(b, at + 24),
+          info: this.u32(b, at + 28),
+          addralign: this.u32(b, at + 32),
+        };
+  }
+
+  private readSections(): void {
     const h = this.hdr;
     if (h.shoff === 0) {
-      this.sections = []; // no section header table at all (the stage0 seeds)
+      this.shCount = 0; // no section header table at all (the stage0 seeds)
       return;
     }
     const entSize = this.is64 ? 64 : 40;
@@ -264,35 +391,28 @@ class Parse {
     let count = h.shnum;
     if (count === 0 || h.shstrndx === SHN_XINDEX || h.phnum === PN_XNUM) {
       // extended numbering: the real counts live in section 0
-      const zero = this.section(yield* this.bytes(h.shoff, h.shentsize, 'section header 0'));
+      const zero = this.section(this.bytes(h.shoff, h.shentsize, 'section header 0'), 0);
       if (count === 0) count = zero.size;
       if (h.phnum === PN_XNUM) this.extendedPhnum = zero.info;
     }
     if (count === 0) {
-      this.sections = [];
+      this.shCount = 0;
       return;
     }
     if (count > LIMITS.maxHeaders) throw new ElfError(`${count} section headers (at most ${LIMITS.maxHeaders} are read)`);
-    const table = yield* this.bytes(h.shoff, count * h.shentsize, 'section header table', { before: LIMITS.shdrLeadIn });
-    const sections: Section[] = [];
-    for (let i = 0; i < count; i++) sections.push(this.section(table.subarray(i * h.shentsize, (i + 1) * h.shentsize)));
-    this.sections = sections;
+    this.shTable = this.bytes(h.shoff, count * h.shentsize, 'section header table', LIMITS.shdrLeadIn);
+    this.shEnt = h.shentsize;
+    this.shCount = count;
 
-    const strndx = h.shstrndx === SHN_XINDEX ? sections[0].link : h.shstrndx;
+    const strndx = h.shstrndx === SHN_XINDEX ? this.sectionAt(0).link : h.shstrndx;
     if (strndx === 0) return; // no section names
     if (strndx >= count) throw new ElfError(`section name table index ${strndx} is out of range (${count} sections)`);
-    const st = sections[strndx];
-    if (st.type === 'nobits') throw new ElfError('the section name table has no contents');
-    const names = yield* this.bytes(st.off, Math.min(st.size, LIMITS.maxShstrtab), 'section name table');
-    for (const s of sections) {
-      if (s.nameIndex >= names.length) continue;
-      const z = names.indexOf(0, s.nameIndex);
-      s.name = names.toString('utf8', s.nameIndex, z < 0 ? names.length : Math.min(z, s.nameIndex + 256));
-    }
-    this.named = true;
+    const st = this.sectionAt(strndx);
+    if (st.type === SHT_NOBITS) throw new ElfError('the section name table has no contents');
+    this.names = this.bytes(st.off, Math.min(st.size, LIMITS.maxShstrtab), 'section name table');
   }
 
-  private *readPrograms(): Step {
+  private readPrograms(): void {
     const h = this.hdr;
     let count = h.phnum;
     if (count === PN_XNUM) {
@@ -306,30 +426,33 @@ class Parse {
     const entSize = this.is64 ? 56 : 32;
     if (h.phentsize < entSize) throw new ElfError(`program header size ${h.phentsize} is smaller than ${entSize}`);
     if (count > LIMITS.maxHeaders) throw new ElfError(`${count} program headers (at most ${LIMITS.maxHeaders} are read)`);
-    const table = yield* this.bytes(h.phoff, count * h.phentsize, 'program header table');
-    const programs: Program[] = [];
+    const table = this.bytes(h.phoff, count * h.phentsize, 'program header table');
+    const programs: Program[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const p = this.elfy.parseProgram(table.subarray(i * h.phentsize, (i + 1) * h.phentsize), h, NO_FILE);
-      programs.push({ type: p.type, offset: p.offset, vaddr: p.vaddr, filesz: p.filesz, align: p.align });
+      const at = i * h.phentsize;
+      programs[i] = this.is64
+        ? { type: this.u32(table, at), offset: this.u64(table, at + 8), vaddr: this.u64(table, at + 16), filesz: this.u64(table, at + 32), align: this.u64(table, at + 48) }
+        : { type: this.u32(table, at), offset: this.u32(table, at + 4), vaddr: this.u32(table, at + 8), filesz: this.u32(table, at + 16), align: this.u32(table, at + 28) };
     }
     this.programs = programs;
     // A loadable segment that the file does not hold means a truncated or doctored file;
     // for a seed (program headers and code only) this is the one check that can notice.
-    for (const [i, p] of programs.entries()) {
-      if (p.type === 'load' && !(p.offset + p.filesz <= this.size)) {
+    for (let i = 0; i < count; i++) {
+      const p = programs[i];
+      if (p.type === PT_LOAD && !(p.offset + p.filesz <= this.size)) {
         throw new ElfError(`PT_LOAD segment ${i} (offset ${hex(p.offset)}, ${p.filesz} bytes) extends past the end of the file (${this.size} bytes)`);
       }
     }
   }
 
-  private *readInterp(): Step {
-    const p = this.programs?.find((x) => x.type === 'interp');
+  private readInterp(): void {
+    const p = this.programs?.find((x) => x.type === PT_INTERP);
     // filesz 0: the header survived but the contents did not (separate debug files)
     if (!p || p.filesz === 0) {
       this.interpreter = null;
       return;
     }
-    const b = yield* this.bytes(p.offset, Math.min(p.filesz, LIMITS.maxInterp), 'PT_INTERP');
+    const b = this.bytes(p.offset, Math.min(p.filesz, LIMITS.maxInterp), 'PT_INTERP');
     const z = b.indexOf(0);
     this.interpreter = b.toString('utf8', 0, z < 0 ? b.length : z);
   }
@@ -337,16 +460,17 @@ class Parse {
   /** File offset of a virtual address, through the PT_LOAD segment holding it. */
   private vaddrToOffset(vaddr: number): number | null {
     for (const p of this.programs ?? []) {
-      if (p.type === 'load' && vaddr >= p.vaddr && vaddr < p.vaddr + p.filesz) return p.offset + (vaddr - p.vaddr);
+      if (p.type === PT_LOAD && vaddr >= p.vaddr && vaddr < p.vaddr + p.filesz) return p.offset + (vaddr - p.vaddr);
     }
     return null;
   }
 
-  private *readDynamic(): Step {
+  private readDynamic(): void {
     // Like readelf: the PT_DYNAMIC segment, but the .dynamic section's extent when the file
     // has one (in separate debug files it is NOBITS: no dynamic data at all).
-    const seg = this.programs?.find((x) => x.type === 'dynamic');
-    const sec = this.sections?.find((x) => x.type === 'dynamic' || (x.name === '.dynamic' && x.type === 'nobits'));
+    const seg = this.programs?.find((x) => x.type === PT_DYNAMIC);
+    const di = this.index().dynamic;
+    const sec = di < 0 ? undefined : this.sectionAt(di);
     let off = 0;
     let size = 0;
     if (seg) {
@@ -355,7 +479,7 @@ class Parse {
     }
     if (sec && (seg || this.programs === null)) {
       off = sec.off;
-      size = sec.type === 'nobits' ? 0 : sec.size;
+      size = sec.type === SHT_NOBITS ? 0 : sec.size;
     } else if (!seg && this.programs === null) {
       return; // program headers unreadable and no .dynamic section: unknown
     }
@@ -368,7 +492,7 @@ class Parse {
     const entSize = this.is64 ? 16 : 8;
     const n = Math.min(Math.floor(size / entSize), LIMITS.maxDynamicEntries);
     if (n > 0) {
-      const b = yield* this.bytes(off, n * entSize, 'dynamic section');
+      const b = this.bytes(off, n * entSize, 'dynamic section');
       for (let i = 0; i < n; i++) {
         const tag = this.word(b, i * entSize);
         if (tag === DT_NULL) break;
@@ -393,8 +517,8 @@ class Parse {
     if (all.length > LIMITS.maxDynStrings) throw new ElfError(`${all.length} named entries in the dynamic section (at most ${LIMITS.maxDynStrings} are read)`);
     if (strtab === null) throw new ElfError('the dynamic section names libraries but has no DT_STRTAB');
     let strOff = this.vaddrToOffset(strtab);
-    const linked = sec && sec.type === 'dynamic' && this.sections ? this.sections[sec.link] : undefined;
-    if (strOff === null && linked && linked.type !== 'nobits') {
+    const linked = sec && sec.type === SHT_DYNAMIC && sec.link < this.shCount! ? this.sectionAt(sec.link) : undefined;
+    if (strOff === null && linked && linked.type !== SHT_NOBITS) {
       strOff = linked.off;
       strsz ??= linked.size;
     }
@@ -416,35 +540,37 @@ class Parse {
     }
     if (hi - lo <= LIMITS.stringWindow) {
       // one read for all of them: they are usually close together
-      yield* this.bytes(strOff + lo, Math.min(hi - lo + KiB, strEnd - strOff - lo), 'dynamic string table');
+      this.bytes(strOff + lo, Math.min(hi - lo + KiB, strEnd - strOff - lo), 'dynamic string table');
     }
-    const str = (o: number, what: string): Step<string> => this.cstring(strOff + o, strEnd, LIMITS.maxDynString, what);
+    const base = strOff;
+    const str = (o: number, what: string): string => this.cstring(base + o, strEnd, LIMITS.maxDynString, what);
     const names: string[] = [];
-    for (const o of needed) names.push(yield* str(o, 'DT_NEEDED name'));
+    for (const o of needed) names.push(str(o, 'DT_NEEDED name'));
     const rp: string[] = [];
-    for (const o of rpath) rp.push(...(yield* str(o, 'DT_RPATH')).split(':'));
+    for (const o of rpath) rp.push(...str(o, 'DT_RPATH').split(':'));
     const rn: string[] = [];
-    for (const o of runpath) rn.push(...(yield* str(o, 'DT_RUNPATH')).split(':'));
-    this.soname = soname === null ? null : yield* str(soname, 'DT_SONAME');
+    for (const o of runpath) rn.push(...str(o, 'DT_RUNPATH').split(':'));
+    this.soname = soname === null ? null : str(soname, 'DT_SONAME');
     this.needed = names;
     this.rpath = rp.length === 1 && rp[0] === '' ? [] : rp;
     this.runpath = rn.length === 1 && rn[0] === '' ? [] : rn;
   }
 
   /** The GNU build-id in a run of notes, or null. */
-  private *notes(off: number, size: number, align: number, what: string): Step<string | null> {
+  private notes(off: number, size: number, align: number, what: () => string): string | null {
     const a = align === 8 ? 8 : 4;
     const len = Math.min(size, LIMITS.maxNoteBytes);
     if (len < 12) return null;
-    const b = yield* this.bytes(off, len, what);
+    const b = this.bytes(off, len, what());
     let p = 0;
     while (p + 12 <= b.length) {
       const namesz = this.u32(b, p);
       const descsz = this.u32(b, p + 4);
       const type = this.u32(b, p + 8);
       const descAt = p + alignUp(12 + namesz, a);
-      if (descAt + descsz > b.length) throw new ElfError(`corrupt note in ${what} at ${hex(off + p)}`);
-      if (type === NT_GNU_BUILD_ID && namesz === 4 && b.toString('latin1', p + 12, p + 16) === 'GNU\0') {
+      if (descAt + descsz > b.length) throw new ElfError(`corrupt note in ${what()} at ${hex(off + p)}`);
+      // "GNU\0"
+      if (type === NT_GNU_BUILD_ID && namesz === 4 && b[p + 12] === 0x47 && b[p + 13] === 0x4e && b[p + 14] === 0x55 && b[p + 15] === 0) {
         if (descsz > LIMITS.maxBuildIdBytes) throw new ElfError(`build-id of ${descsz} bytes`);
         return b.toString('hex', descAt, descAt + descsz);
       }
@@ -453,40 +579,42 @@ class Parse {
     return null;
   }
 
-  private *readBuildId(): Step {
+  private readBuildId(): void {
     // Like readelf -n: note sections when the file has them, else PT_NOTE segments.
     let regions = 0;
     const count = (): void => {
       if (++regions > LIMITS.maxNoteRegions) throw new ElfError(`no build-id in the first ${LIMITS.maxNoteRegions} note sections and segments`);
     };
-    for (const s of this.sections ?? []) {
-      if (s.type !== 'note') continue;
+    for (const i of this.index().notes) {
+      const s = this.sectionAt(i);
       count();
-      const id = yield* this.notes(s.off, s.size, s.addralign, `note section ${s.name || `#${this.sections!.indexOf(s)}`}`);
+      // the label only appears in messages: built when one is needed
+      const id = this.notes(s.off, s.size, s.addralign, () => `note section ${this.nameOf(i) || `#${i}`}`);
       if (id !== null) {
         this.buildId = id;
         return;
       }
     }
     for (const p of this.programs ?? []) {
-      if (p.type !== 'note') continue;
+      if (p.type !== PT_NOTE) continue;
       count();
-      const id = yield* this.notes(p.offset, p.filesz, p.align, 'PT_NOTE segment');
+      const id = this.notes(p.offset, p.filesz, p.align, () => 'PT_NOTE segment');
       if (id !== null) {
         this.buildId = id;
         return;
       }
     }
-    if (this.sections !== null || this.programs !== null) this.buildId = null;
+    if (this.shCount !== null || this.programs !== null) this.buildId = null;
   }
 
-  private *readComment(): Step {
-    const s = this.sections?.find((x) => x.name === '.comment' && x.type !== 'nobits');
+  private readComment(): void {
+    const ci = this.index().comment;
+    const s = ci < 0 ? undefined : this.sectionAt(ci);
     if (!s) {
       this.comment = [];
       return;
     }
-    const b = yield* this.bytes(s.off, Math.min(s.size, LIMITS.maxCommentBytes), '.comment section');
+    const b = this.bytes(s.off, Math.min(s.size, LIMITS.maxCommentBytes), '.comment section');
     const seen = new Set<string>();
     let start = 0;
     while (start < b.length && seen.size < LIMITS.maxCommentStrings) {
@@ -498,8 +626,9 @@ class Parse {
     this.comment = [...seen];
   }
 
-  private *readGo(): Step {
-    const s = this.sections?.find((x) => x.name === '.go.buildinfo' && x.type !== 'nobits');
+  private readGo(): void {
+    const gi = this.index().go;
+    const s = gi < 0 ? undefined : this.sectionAt(gi);
     if (!s) {
       this.go = null;
       return;
@@ -507,7 +636,7 @@ class Parse {
     // The section marks a Go binary even when the blob inside cannot be decoded.
     const go: { version: string | null; path: string | null } = { version: null, path: null };
     this.go = go;
-    const data = yield* this.bytes(s.off, Math.min(s.size, LIMITS.maxGoBytes), '.go.buildinfo section');
+    const data = this.bytes(s.off, Math.min(s.size, LIMITS.maxGoBytes), '.go.buildinfo section');
     const at = findGoBlob(data);
     if (at < 0) throw new ElfError('.go.buildinfo has no build info header');
     const h = decodeGoHeader(data, at);
@@ -517,25 +646,24 @@ class Parse {
       go.version = h.version || null;
       mod = h.modinfo;
     } else {
-      const str = (addr: number, cap: number): Step<Buffer | null> => this.goString(addr, h.ptrSize, h.bigEndian, cap);
-      const v = yield* str(h.versionAddr, LIMITS.maxGoVersion);
+      const v = this.goString(h.versionAddr, h.ptrSize, h.bigEndian, LIMITS.maxGoVersion);
       go.version = v && v.length ? v.toString('utf8') : null;
-      mod = yield* str(h.modAddr, LIMITS.maxGoModinfo);
+      mod = this.goString(h.modAddr, h.ptrSize, h.bigEndian, LIMITS.maxGoModinfo);
     }
     go.path = mod ? modinfoPath(mod) : null;
   }
 
   /** A Go string {data pointer, length} at virtual address `addr`, or null. */
-  private *goString(addr: number, ptrSize: 4 | 8, bigEndian: boolean, cap: number): Step<Buffer | null> {
+  private goString(addr: number, ptrSize: 4 | 8, bigEndian: boolean, cap: number): Buffer | null {
     const at = this.vaddrToOffset(addr);
     if (at === null) return null;
-    const hdr = yield* this.bytes(at, 2 * ptrSize, 'Go string header');
+    const hdr = this.bytes(at, 2 * ptrSize, 'Go string header');
     const dataAddr = readPtr(hdr, 0, ptrSize, bigEndian);
     const len = readPtr(hdr, ptrSize, ptrSize, bigEndian);
     if (len > cap) return null;
     const dataAt = this.vaddrToOffset(dataAddr);
     if (dataAt === null) return null;
-    return yield* this.bytes(dataAt, len, 'Go string');
+    return this.bytes(dataAt, len, 'Go string');
   }
 
   fail(e: unknown): void {
@@ -544,6 +672,7 @@ class Parse {
     else this.errors.push(`internal error: ${e instanceof Error ? e.message : String(e)}`);
   }
 
+  /** The facts, keys in the order `seedaudit elf` documents. */
   result(): ElfFacts {
     const f: ElfFacts = { path: this.path, elf: true };
     if (this.cls !== undefined) f.class = this.cls;
@@ -560,7 +689,7 @@ class Parse {
       f.static = this.interpreter === null && this.needed.length === 0;
       f.pie = (this.etype === 3 && this.interpreter !== null) || (this.flags1 & DF_1_PIE) !== 0;
     }
-    if (this.sections !== null) f.stripped = !this.sections.some((s) => s.type === 'symtab');
+    if (this.shCount !== null) f.stripped = !this.index().symtab;
     if (this.comment !== undefined) f.comment = this.comment;
     if (this.go !== undefined) f.go = this.go;
     if (this.errors.length) f.error = this.errors.join('; ');
@@ -569,13 +698,13 @@ class Parse {
 }
 
 /**
- * The parse of one ELF file of `size` bytes whose first bytes are `head` (any length,
- * possibly the whole file). Drive it with the functions in index.ts.
+ * The facts of one ELF file of `size` bytes whose first bytes are `head` (any length,
+ * possibly the whole file); `read` fetches any other range. Never throws.
  */
-export function* parseElf(path: string, size: number, head: Buffer): ElfParse {
-  const p = new Parse(path, size, head);
+export function parseElf(path: string, size: number, head: Buffer, read: ReadFn): ElfFacts {
+  const p = new Parse(path, size, head, read);
   try {
-    yield* p.run();
+    p.run();
   } catch (e) {
     p.fail(e);
   }

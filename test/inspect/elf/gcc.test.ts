@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readElfFacts } from '../../../src/inspect/elf/index.js';
+import { readElfFactsSync } from '../../../src/inspect/elf/index.js';
 
 const GCC = '/usr/bin/gcc';
 
@@ -19,7 +19,7 @@ t.test('a program compiled here by gcc', { skip: !existsSync(GCC) && 'gcc is not
   const cc = spawnSync(GCC, ['-O1', '-Wl,--build-id', '-o', out, path.join(dir, 'hello.c')], { encoding: 'utf8' });
   t.equal(cc.status, 0, `gcc succeeded ${cc.stderr}`);
 
-  const f = await readElfFacts(out);
+  const f = readElfFactsSync(out);
   t.equal(f.error, undefined);
   t.equal(f.interpreter, '/lib64/ld-linux-x86-64.so.2');
   t.ok(f.comment?.some((c) => c.startsWith('GCC: (Debian')), `comment ${JSON.stringify(f.comment)}`);
@@ -30,14 +30,14 @@ t.test('a program compiled here by gcc', { skip: !existsSync(GCC) && 'gcc is not
 
   const strip = spawnSync('/usr/bin/strip', ['-o', `${out}.stripped`, out]);
   if (strip.status === 0) {
-    const s = await readElfFacts(`${out}.stripped`);
+    const s = readElfFactsSync(`${out}.stripped`);
     t.equal(s.stripped, true, 'strip removes .symtab');
     t.same(s.comment, f.comment, 'strip keeps .comment');
   }
 
   const st = spawnSync(GCC, ['-static', '-o', `${out}.static`, path.join(dir, 'hello.c')]);
   if (st.status === 0) {
-    const s = await readElfFacts(`${out}.static`);
+    const s = readElfFactsSync(`${out}.static`);
     t.match(s, { interpreter: null, needed: [], static: true }, 'gcc -static');
   }
 });
