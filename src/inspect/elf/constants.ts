@@ -8,8 +8,7 @@ export const ELFCLASS64 = 2;
 export const ELFDATA2LSB = 1;
 export const ELFDATA2MSB = 2;
 
-// Program header and section types are compared by the names elfy gives them ('load',
-// 'dynamic', 'interp', 'note'; 'symtab', 'note', 'nobits', 'dynamic'), so no numbers here.
+// Program header and section type numbers live next to the parser that uses them (parse.ts).
 
 /** e_phnum value meaning "the real count is in section 0's sh_info" */
 export const PN_XNUM = 0xffff;
