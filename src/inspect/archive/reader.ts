@@ -179,11 +179,29 @@ export class StreamReader implements ByteReader {
 
   async read(n: number): Promise<Buffer> {
     while (this.bufferedLen < n && (await this.fill()));
-    const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered, this.bufferedLen);
-    const out = all.subarray(0, Math.min(n, all.length));
-    const rest = all.subarray(out.length);
-    this.buffered = rest.length ? [rest] : [];
-    this.bufferedLen = rest.length;
+    const want = Math.min(n, this.bufferedLen);
+    const first = this.buffered[0];
+    // Within the first chunk (the common case): a view, no copy.
+    if (first !== undefined && first.length >= want) {
+      const out = first.subarray(0, want);
+      if (first.length === want) this.buffered.shift();
+      else this.buffered[0] = first.subarray(want);
+      this.bufferedLen -= want;
+      return out;
+    }
+    // Across chunks: copy only the bytes asked for (a header or a member's first bytes),
+    // never the rest of the chunks, which the next skip usually drops unread.
+    const out = Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < want) {
+      const c = this.buffered[0];
+      const take = Math.min(c.length, want - got);
+      c.copy(out, got, 0, take);
+      got += take;
+      if (take === c.length) this.buffered.shift();
+      else this.buffered[0] = c.subarray(take);
+    }
+    this.bufferedLen -= want;
     return out;
   }
 
