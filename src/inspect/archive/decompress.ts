@@ -233,6 +233,9 @@ async function* bunzip2Js(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
 
 const ZSTD_PIECE = 256;
 
+/** fzstd's "unexpected EOF" in the words the other decoders (and zstd itself) use. */
+const fzstdFailure = (e: unknown): unknown => (/unexpected EOF/i.test(messageOf(e)) ? new Error('unexpected end of data') : e);
+
 async function* unzstdJs(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
   let spent = false;
@@ -270,13 +273,13 @@ async function* unzstdJs(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
       for (let at = 0; at < c.length; at += ZSTD_PIECE) {
         push(c.subarray(at, at + ZSTD_PIECE), false);
         yield* flush();
-        if (failure) throw failure;
+        if (failure) throw fzstdFailure(failure);
         if (spent) return;
       }
     }
     push(new Uint8Array(0), true);
     yield* flush();
-    if (failure) throw failure;
+    if (failure) throw fzstdFailure(failure);
   } finally {
     await input.return(undefined);
   }
