@@ -9,7 +9,6 @@
  */
 import { constants, inflateRawSync } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
-import { Inflate } from 'fflate';
 import { Bzip2Decoder } from './bzip2.js';
 import type { ListingBuilder } from './listing.js';
 import { lzmaHead } from './lzma.js';
@@ -204,6 +203,8 @@ const inflateHead = async (first: Buffer, compressedSize: number, more: (len: nu
     if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw new Error(`deflate: ${(e as Error).message}`);
   }
   const input = compressedSize > first.length ? await more(Math.min(compressedSize, MAX_INFLATE_INPUT)) : first;
+  // loaded on first use: building its tables at import cost every scan ~15 ms of start-up
+  const { Inflate } = await import('fflate');
   const parts: Buffer[] = [];
   let have = 0;
   const inf = new Inflate((chunk) => {
