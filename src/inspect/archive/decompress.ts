@@ -477,6 +477,15 @@ const zlibZstd = (): ZstdFactory | null => {
 
 type Decoder = (r: FileRange, meter: Meter) => AsyncGenerator<Buffer>;
 
+/** zlib's zstd, with zlib's "unexpected end of file" in the words the other zstd decoders use. */
+async function* zlibZstdStream(z: ZstdFactory, r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
+  try {
+    yield* zlibStream(z({ chunkSize: ZLIB_OUTPUT_CHUNK }), r, meter);
+  } catch (e) {
+    throw /unexpected end of file/i.test(messageOf(e)) ? new Error('unexpected end of data') : e;
+  }
+}
+
 /** The decoder `kind` gets under the current choice, and its name (for tests and the bench). */
 export const decoderFor = (kind: Compression): { name: string; decode: Decoder } => {
   const c = choice();
@@ -490,7 +499,7 @@ export const decoderFor = (kind: Compression): { name: string; decode: Decoder }
       return { name: 'zlib', decode: gunzip };
     case 'zstd': {
       const z = c === 'auto' ? zlibZstd() : null;
-      if (z) return { name: 'zlib zstd', decode: (r, m) => zlibStream(z({ chunkSize: ZLIB_OUTPUT_CHUNK }), r, m) };
+      if (z) return { name: 'zlib zstd', decode: (r, m) => zlibZstdStream(z, r, m) };
       // zstd refuses windows over 128 MiB by itself, like checkZstdWindow (called before any of them)
       return host('zstd', ['-d', '-c', '-q']) ?? { name: 'fzstd', decode: unzstdJs };
     }
