@@ -7,8 +7,9 @@
 // median over rounds.
 //
 //   npm run build && node bench/archive.mjs [--runs 5] [--mb 300] [--dirs /usr/lib/gcc,...]
-//        [--decoders auto,portable] [--baseline-dist /work/main/dist] [--work DIR] [--keep]
-//        [--results FILE.json]
+//        [--decoders auto,portable] [--baseline-dist /work/main/dist] [--node NODE] [--work DIR]
+//        [--keep] [--results FILE.json]
+// --node runs the seedaudit side with another node binary (e.g. Node 24, which has zlib's zstd).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,7 @@ const DIRS = opt('dirs', '/usr/lib/gcc,/usr/lib/python3.11,/usr/lib/python3,/usr
 const DECODERS = opt('decoders', 'auto,portable').split(',');
 const BASELINE_DIST = opt('baseline-dist', null);
 const DIST = path.join(REPO, 'dist');
+const NODE = opt('node', process.execPath);
 const GNU_TIME = '/usr/bin/time';
 
 for (const tool of [GNU_TIME, 'tar', 'gzip', 'xz', 'zstd', 'bzip2', 'zip', 'zipinfo']) {
@@ -144,12 +146,21 @@ for (const [kind, file] of Object.entries(archives)) {
   const lines = timed(cmd, kind === 'zip' ? ['-1', file] : ['-tf', file]).stdout.split('\n').filter((l) => l !== '').length;
   expected[kind] = lines;
   for (const s of sides) {
-    const got = JSON.parse(timed('node', [lister, s.dist, file], s.env).stdout);
+    const got = JSON.parse(timed(NODE, [lister, s.dist, file], s.env).stdout);
     if (got.members !== lines || got.error !== null || got.capped !== null)
       throw new Error(`${kind}: ${s.label} lists ${JSON.stringify(got)}, ${cmd} ${lines} entries`);
   }
 }
 log(`checked: every lister sees the native tool's entry count (${Object.entries(expected).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+
+// The fixed cost of a seedaudit listing: node start-up and loading the inspector, listing a
+// tar of one empty file (what no listing can go below).
+const emptyTar = path.join(work, 'empty.tar');
+{
+  writeFileSync(path.join(work, 'empty'), '');
+  sh('tar', ['-cf', emptyTar, '-C', work, 'empty']);
+}
+const fixed = [];
 
 // ---------------------------------------------------------------- rounds
 
@@ -159,8 +170,9 @@ for (let round = 0; round < RUNS; round++) {
     const row = (samples[kind] ??= {});
     const [cmd, args] = native(kind, file);
     (row.native ??= []).push(timed(cmd, args));
-    for (const s of sides) (row[s.label] ??= []).push(timed('node', [lister, s.dist, file], s.env));
+    for (const s of sides) (row[s.label] ??= []).push(timed(NODE, [lister, s.dist, file], s.env));
   }
+  fixed.push(timed(NODE, [lister, DIST, emptyTar], { SEEDAUDIT_ARCHIVE_DECODERS: DECODERS[0] }));
   log(`round ${round + 1}/${RUNS} done`);
 }
 
@@ -184,9 +196,11 @@ for (const [kind, file] of Object.entries(archives)) {
   results.rows.push(rec);
   lines.push(`| ${cells.join(' | ')} |`);
 }
-console.log(`\n${RUNS} interleaved rounds, medians; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (shared machine: ratios move between runs)\n`);
+console.log(`\n${RUNS} interleaved rounds, medians; node ${spawnSync(NODE, ['--version']).stdout.toString().trim()}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (shared machine: ratios move between runs)\n`);
 console.log(lines.join('\n'));
-console.log('\nTarget: seedaudit CPU <= 1.5x the native listing (GNU tar -tvf; zipinfo for zip: a floor, it does not look inside members).');
+results.fixedCpuMs = median(fixed.map((x) => x.cpuMs));
+console.log(`\nFixed cost of a seedaudit listing (node start-up, loading the inspector; a tar of one empty file): ${fmtMs(results.fixedCpuMs)} CPU.`);
+console.log('Target: seedaudit CPU <= 1.5x the native listing (GNU tar -tvf; zipinfo for zip: a floor, it does not look inside members).');
 const peak = Math.max(...results.rows.flatMap((r) => sides.map((s) => r[s.label].maxRssMB)));
 const largest = results.rows.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 console.log(`Peak RSS of seedaudit over all rounds: ${peak.toFixed(0)} MB (largest archive: ${largest.kind}, ${(largest.bytes / 1e6).toFixed(0)} MB).`);
