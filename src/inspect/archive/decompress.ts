@@ -24,11 +24,11 @@
  * SEEDAUDIT_ARCHIVE_DECODERS=portable forces the fallbacks (no host tool, no zlib zstd),
  * `host` prefers host tools over zlib's zstd, `auto` (the default) is the order above.
  */
-import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants, createReadStream, statSync } from 'node:fs';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { accessSync, closeSync, constants as fsConstants, createReadStream, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type { Transform } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Bzip2Decoder } from './bzip2.js';
 import type { Meter } from './reader.js';
@@ -391,12 +391,29 @@ const MAX_STDERR = 4096;
  * looks clean.
  */
 async function* hostDecode(kind: Compression, tool: string, args: string[], r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
-  const child = spawn(tool, args, {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    shell: false,
-    // English messages (mapped above), no locale-dependent behaviour
-    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-  });
+  const direct = directInput(r);
+  let closed = false;
+  let lastPos = 0;
+  const closeDirect = (): void => {
+    if (direct === null || closed) return;
+    lastPos = fdPosition(direct);
+    closed = true;
+    closeSync(direct);
+  };
+  // Our descriptor shares its offset with the child's stdin: it says how far the tool has read.
+  if (direct !== null) meter.inSource = () => (closed ? lastPos : (lastPos = fdPosition(direct)));
+  let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
+  try {
+    child = spawn(tool, args, {
+      stdio: [direct ?? 'pipe', 'pipe', 'pipe'],
+      shell: false,
+      // English messages (mapped above), no locale-dependent behaviour
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+  } catch (e) {
+    closeDirect();
+    throw e;
+  }
   liveHostDecoders++;
   let stderr = '';
   let spawnError: Error | null = null;
@@ -420,18 +437,21 @@ async function* hostDecode(kind: Compression, tool: string, args: string[], r: F
     if (stderr.length < MAX_STDERR) stderr += c.slice(0, MAX_STDERR - stderr.length);
   });
   let readError: Error | null = null;
-  const src = openRange(r);
-  src.on('data', (c: string | Buffer) => {
-    meter.in += c.length;
-  });
-  src.on('error', (e) => {
-    readError = e;
-    child.kill('SIGKILL');
-  });
-  // EPIPE when the tool stops reading (it failed, or we killed it): its exit status says why.
-  child.stdin.on('error', () => undefined);
-  if (r.end > r.start) src.pipe(child.stdin);
-  else child.stdin.end();
+  const stdin = child.stdin;
+  const src = stdin ? openRange(r) : null;
+  if (src && stdin) {
+    src.on('data', (c: string | Buffer) => {
+      meter.in += c.length;
+    });
+    src.on('error', (e) => {
+      readError = e;
+      child.kill('SIGKILL');
+    });
+    // EPIPE when the tool stops reading (it failed, or we killed it): its exit status says why.
+    stdin.on('error', () => undefined);
+    if (r.end > r.start) src.pipe(stdin);
+    else stdin.end();
+  }
   let finished = false;
   try {
     for await (const c of child.stdout) {
@@ -447,14 +467,50 @@ async function* hostDecode(kind: Compression, tool: string, args: string[], r: F
     if (code !== 0 || signal !== null || stderr.trim() !== '') throw new Error(hostMessage(kind, stderr, code, signal));
   } finally {
     if (!finished) {
-      src.unpipe(child.stdin);
-      src.destroy();
+      if (src && stdin) src.unpipe(stdin);
+      src?.destroy();
       child.stdout.destroy();
       child.kill('SIGKILL');
       await exited;
     }
+    if (direct !== null) {
+      closeDirect();
+      meter.in = Math.max(meter.in, lastPos);
+    }
   }
 }
+
+/**
+ * The whole file as the decompressor's stdin, so its bytes are not copied through this
+ * process. Only where /proc/self/fdinfo tells how far the decompressor has read (Linux):
+ * the ratio cap needs that count. Null: pipe the bytes (a range of a file, such as a .deb's
+ * data.tar, or no /proc).
+ */
+const directInput = (r: FileRange): number | null => {
+  if (r.start !== 0 || !hasFdinfo()) return null;
+  let fd: number;
+  try {
+    // O_NONBLOCK: the path could have been swapped for a FIFO since it was checked
+    fd = openSync(r.path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile() && st.size === r.end && fdPosition(fd) === 0) return fd;
+  } catch {
+    // fall through to piping
+  }
+  closeSync(fd);
+  return null;
+};
+let fdinfo: boolean | undefined;
+const hasFdinfo = (): boolean => (fdinfo ??= existsSync('/proc/self/fdinfo'));
+const fdPosition = (fd: number): number => {
+  const m = /^pos:\s+(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+  if (!m) throw new Error('cannot tell how much of the file was read');
+  return Number(m[1]);
+};
 
 // ---------------------------------------------------------------- the choice
 

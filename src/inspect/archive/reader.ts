@@ -63,6 +63,8 @@ export class Meter {
   in = 0;
   /** decompressed bytes passed on so far */
   out = 0;
+  /** when set, the current count of compressed bytes read, asked for only when a cap would bind */
+  inSource: (() => number) | null = null;
   constructor(
     private readonly budget: Budget,
     readonly kind: string,
@@ -77,7 +79,13 @@ export class Meter {
     const absolute = Math.max(0, b.maxBytes - b.used);
     // The ratio cap lets a stream produce `ratioGrace` bytes whatever its input, then at
     // most maxRatio bytes per compressed byte read so far.
-    const byRatio = Math.max(0, Math.max(b.ratioGrace, b.maxRatio * this.in) - this.out);
+    let byRatio = Math.max(0, Math.max(b.ratioGrace, b.maxRatio * this.in) - this.out);
+    if (this.inSource && Math.min(n, absolute, byRatio) < n) {
+      // `in` is learnt lazily (a host decompressor reading the file itself): only when a cap
+      // would bind, so its note and the ratio use the current count
+      this.in = Math.max(this.in, this.inSource());
+      byRatio = Math.max(0, Math.max(b.ratioGrace, b.maxRatio * this.in) - this.out);
+    }
     const allowed = Math.max(0, Math.min(n, absolute, byRatio));
     b.used += allowed;
     this.out += allowed;
