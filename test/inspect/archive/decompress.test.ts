@@ -5,7 +5,7 @@
  * and one that is no longer needed must be gone.
  */
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as zlib from 'node:zlib';
 import { decoderFor, hostDecodersRunning } from '../../../src/inspect/archive/decompress.js';
@@ -156,5 +156,25 @@ t.test('garbage behind a valid magic fails every decoder with one line', async (
       t.equal(l.binaryCount, 0);
       t.equal(hostDecodersRunning(), 0);
     }
+  }
+});
+
+t.test('a host decompressor reading the file itself: its input is still counted for the ratio cap', { skip: hasTool('zstd') && hasTool('tar') ? false : 'zstd is not installed' }, async (t) => {
+  // 20 MiB that does not compress, then 64 MiB of zeros: with maxRatio 2 the cap must let the
+  // first member through (its input is counted as the tool reads it) and stop in the zeros.
+  const dir = path.join(root, 'ratio-direct');
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'a-random'), noise(20 * 1024 * 1024, 'direct'));
+  writeFileSync(path.join(dir, 'b-zeros'), Buffer.alloc(64 * 1024 * 1024));
+  const file = path.join(root, 'ratio-direct.tar.zst');
+  run('tar', ['--sort=name', '--zstd', '-cf', file, '-C', dir, '.']);
+  const size = statSync(file).size;
+  for (const choice of await choicesFor('zstd')) {
+    const l = await withDecoders(choice, () => inspectPath(file, { maxRatio: 2 }));
+    t.match(l.capped, /^maxRatio: the zstd stream expanded more than 2:1 \(([\d.]+) MiB from ([\d.]+) MiB of compressed data\), in "b-zeros" \(header at offset \d+\); nothing after it was read$/, `${choice}: ${l.capped}`);
+    const [, out, inp] = /\(([\d.]+) MiB from ([\d.]+) MiB/.exec(l.capped ?? '') ?? [];
+    t.ok(Number(inp) >= 20 && Number(inp) * 1024 * 1024 <= size, `${choice}: the input counted (${inp} MiB) is what was read, at most the file (${size} bytes)`);
+    t.ok(Number(out) <= 2 * Number(inp) + 0.1, `${choice}: the output stops at the ratio`);
+    t.equal(hostDecodersRunning(), 0);
   }
 });
