@@ -15,8 +15,9 @@
  * - xz: the host's `xz -dc`, else xz-decompress (xz-embedded compiled to WebAssembly).
  * - bzip2: the host's `bzip2 -dc`, else unbzip2-stream's block decoder (pure JS, ./bzip2.ts).
  * A host decompressor is spawned from an absolute path found on PATH, with an argument
- * array and no shell; it gets the compressed bytes on stdin from here (so they are counted
- * for the ratio cap as for the other decoders) and its stdout is read with back-pressure.
+ * array and no shell; its stdin is the archive file itself (a range of a file, or a system
+ * without /proc, gets the bytes piped from here instead; either way its input is counted for
+ * the ratio cap as for the other decoders) and its stdout is read with back-pressure.
  * What it writes to stderr, or a non-zero exit, fails the stream with one line, after the
  * data decoded before the failure has been passed on. Only decompressors run: nothing that
  * is scanned is ever executed.
@@ -384,8 +385,8 @@ export const hostDecodersRunning = (): number => liveHostDecoders;
 const MAX_STDERR = 4096;
 
 /**
- * `tool args` with the compressed bytes of `r` on stdin and its stdout as the decompressed
- * chunks. The child is killed when the caller stops early or a cap is hit, and a failure
+ * `tool args` with the compressed bytes of `r` on stdin (the file itself, see directInput, or
+ * piped from here) and its stdout as the decompressed chunks. The child is killed when the caller stops early or a cap is hit, and a failure
  * (non-zero exit, a signal, anything on stderr such as bzip2's "trailing garbage after EOF
  * ignored") is raised after the output before it: an archive it could not read fully never
  * looks clean.
