@@ -157,19 +157,48 @@ export const sniffContainer = (b: Uint8Array): Container => {
  * True when `block` is a tar header with a valid checksum. The checksum is the sum of the
  * header bytes with the checksum field read as spaces; historic tars summed signed bytes.
  */
+/** What String.prototype.trim removes, among latin1 bytes: tab to CR, space, no-break space. */
+const isTrimmed = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+
+/**
+ * A tar number field read as text up to its first NUL and trimmed: its value when that is
+ * octal digits, -1 when it is empty, null when it is anything else. Byte by byte, since it
+ * runs several times per header of every tar (it was a latin1 string, a regex and a trim).
+ */
+export const octalField = (b: Uint8Array, from: number, to: number): number | null => {
+  let i = from;
+  while (i < to && isTrimmed(b[i])) i++;
+  let v = 0;
+  let digits = 0;
+  for (; i < to && b[i] >= 0x30 && b[i] <= 0x37; i++, digits++) v = v * 8 + (b[i] - 0x30);
+  let sawNul = false;
+  for (; i < to; i++) {
+    if (b[i] === 0) sawNul = true;
+    else if (!sawNul && !isTrimmed(b[i])) return null;
+  }
+  if (digits === 0) return -1;
+  return Number.isSafeInteger(v) ? v : null;
+};
+
 export const isTarHeader = (block: Uint8Array): boolean => {
   if (block.length < 512) return false;
-  const field = Buffer.from(block.subarray(148, 156)).toString('latin1').replace(/\0.*$/s, '').trim();
-  if (!/^[0-7]{1,8}$/.test(field)) return false;
-  const stored = parseInt(field, 8);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < 512; i++) {
-    const v = i >= 148 && i < 156 ? 0x20 : block[i];
+  const stored = octalField(block, 148, 156);
+  // 1 to 8 digits (the field has 8 bytes)
+  if (stored === null || stored < 0) return false;
+  // Unsigned sum with the field read as spaces; the signed sum differs by 256 per byte > 127.
+  let unsigned = 8 * 0x20;
+  let high = 0;
+  for (let j = 0; j < 148; j++) {
+    const v = block[j];
     unsigned += v;
-    signed += v > 127 ? v - 256 : v;
+    if (v > 127) high++;
   }
-  return stored === unsigned || stored === signed;
+  for (let j = 156; j < 512; j++) {
+    const v = block[j];
+    unsigned += v;
+    if (v > 127) high++;
+  }
+  return stored === unsigned || stored === unsigned - 256 * high;
 };
 
 export const isZeroBlock = (block: Uint8Array): boolean => {

@@ -3,6 +3,7 @@
  * seeks, so an uncompressed tar costs only its headers) and one over a decompressed
  * stream (skips must decode and drop the bytes).
  */
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Up to `len` bytes at `pos`; fewer only when the file ends first. */
@@ -62,6 +63,8 @@ export class Meter {
   in = 0;
   /** decompressed bytes passed on so far */
   out = 0;
+  /** when set, the current count of compressed bytes read, asked for only when a cap would bind */
+  inSource: (() => number) | null = null;
   constructor(
     private readonly budget: Budget,
     readonly kind: string,
@@ -76,7 +79,13 @@ export class Meter {
     const absolute = Math.max(0, b.maxBytes - b.used);
     // The ratio cap lets a stream produce `ratioGrace` bytes whatever its input, then at
     // most maxRatio bytes per compressed byte read so far.
-    const byRatio = Math.max(0, Math.max(b.ratioGrace, b.maxRatio * this.in) - this.out);
+    let byRatio = Math.max(0, Math.max(b.ratioGrace, b.maxRatio * this.in) - this.out);
+    if (this.inSource && Math.min(n, absolute, byRatio) < n) {
+      // `in` is learnt lazily (a host decompressor reading the file itself): only when a cap
+      // would bind, so its note and the ratio use the current count
+      this.in = Math.max(this.in, this.inSource());
+      byRatio = Math.max(0, Math.max(b.ratioGrace, b.maxRatio * this.in) - this.out);
+    }
     const allowed = Math.max(0, Math.min(n, absolute, byRatio));
     b.used += allowed;
     this.out += allowed;
@@ -91,7 +100,10 @@ export class Meter {
 }
 
 export interface ByteReader {
-  /** up to `n` bytes; fewer only at the end of the data */
+  /**
+   * up to `n` bytes; fewer only at the end of the data. The bytes may be a view of a buffer
+   * the next read reuses: a caller that needs them after its next read copies them.
+   */
   read(n: number): Promise<Buffer>;
   /** drops up to `n` bytes and returns how many there were */
   skip(n: number): Promise<number>;
@@ -99,9 +111,20 @@ export interface ByteReader {
   close(): Promise<void>;
 }
 
-/** Bytes read ahead by FileRangeReader: a run of small headers costs one read, not one per header. */
-const READ_AHEAD = 64 * 1024;
+/**
+ * Bytes read at once by FileRangeReader: a header and a member's first HEAD_BYTES (4.5 KiB)
+ * fit, and so do a run of small members. Not more: after a skip the window is discarded, and
+ * filling 64 KiB per member read most of an archive of mid-sized files for nothing (the
+ * listing of 300 MB of /usr/lib copied ~the whole file).
+ */
+const READ_AHEAD = 16 * 1024;
 
+/**
+ * An uncompressed tar in a file (or a range of one): skips are seeks, reads are positioned
+ * synchronous reads (the inspect stage reads one archive at a time, and a thread-pool round
+ * trip per header cost more than the read itself), so a member costs one read of its
+ * header and first bytes, whatever its size.
+ */
 export class FileRangeReader implements ByteReader {
   private pos: number;
   private window: Buffer = Buffer.alloc(0);
@@ -114,12 +137,25 @@ export class FileRangeReader implements ByteReader {
     this.pos = start;
   }
 
+  /** reused by every fill that fits it (see ByteReader.read): one allocation per walk, not per member */
+  private readonly spare = Buffer.allocUnsafe(READ_AHEAD);
+
+  private fill(want: number): void {
+    const len = Math.min(Math.max(want, READ_AHEAD), this.end - this.pos);
+    const buf = len <= READ_AHEAD ? this.spare : Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.fh.fd, buf, got, len - got, this.pos + got);
+      if (n === 0) break;
+      got += n;
+    }
+    this.windowPos = this.pos;
+    this.window = buf.subarray(0, got);
+  }
+
   async read(n: number): Promise<Buffer> {
     const want = Math.max(0, Math.min(n, this.end - this.pos));
-    if (this.pos < this.windowPos || this.pos + want > this.windowPos + this.window.length) {
-      this.windowPos = this.pos;
-      this.window = await readAt(this.fh, this.pos, Math.min(Math.max(want, READ_AHEAD), this.end - this.pos));
-    }
+    if (this.pos < this.windowPos || this.pos + want > this.windowPos + this.window.length) this.fill(want);
     const at = this.pos - this.windowPos;
     const got = this.window.subarray(at, Math.min(at + want, this.window.length));
     this.pos += got.length;
@@ -179,11 +215,29 @@ export class StreamReader implements ByteReader {
 
   async read(n: number): Promise<Buffer> {
     while (this.bufferedLen < n && (await this.fill()));
-    const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered, this.bufferedLen);
-    const out = all.subarray(0, Math.min(n, all.length));
-    const rest = all.subarray(out.length);
-    this.buffered = rest.length ? [rest] : [];
-    this.bufferedLen = rest.length;
+    const want = Math.min(n, this.bufferedLen);
+    const first = this.buffered[0];
+    // Within the first chunk (the common case): a view, no copy.
+    if (first !== undefined && first.length >= want) {
+      const out = first.subarray(0, want);
+      if (first.length === want) this.buffered.shift();
+      else this.buffered[0] = first.subarray(want);
+      this.bufferedLen -= want;
+      return out;
+    }
+    // Across chunks: copy only the bytes asked for (a header or a member's first bytes),
+    // never the rest of the chunks, which the next skip usually drops unread.
+    const out = Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < want) {
+      const c = this.buffered[0];
+      const take = Math.min(c.length, want - got);
+      c.copy(out, got, 0, take);
+      got += take;
+      if (take === c.length) this.buffered.shift();
+      else this.buffered[0] = c.subarray(take);
+    }
+    this.bufferedLen -= want;
     return out;
   }
 

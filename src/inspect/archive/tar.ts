@@ -5,7 +5,7 @@
  * and skips the rest, so memory stays flat whatever the archive size. A sparse member's
  * first bytes are rebuilt from its map (holes read as zeros), as `tar -x` would write them.
  */
-import { isTarHeader, isZeroBlock } from './magic.js';
+import { isTarHeader, isZeroBlock, octalField } from './magic.js';
 import type { ListingBuilder } from './listing.js';
 import type { ByteReader } from './reader.js';
 import { HEAD_BYTES } from './types.js';
@@ -27,7 +27,8 @@ export interface TarPosition {
 
 const cString = (b: Uint8Array): string => {
   const nul = b.indexOf(0);
-  return Buffer.from(nul >= 0 ? b.subarray(0, nul) : b).toString('utf8');
+  // a view, not a copy: this runs for every header
+  return Buffer.from(b.buffer, b.byteOffset, nul >= 0 ? nul : b.length).toString('utf8');
 };
 
 /** Octal (NUL/space padded) or GNU base-256 (top bit of the first byte set). */
@@ -38,11 +39,8 @@ const parseNumber = (field: Uint8Array): number | null => {
     for (let i = 1; i < field.length; i++) v = v * 256 + field[i];
     return Number.isSafeInteger(v) ? v : null;
   }
-  const text = Buffer.from(field).toString('latin1').replace(/\0.*$/s, '').trim();
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) return null;
-  const v = parseInt(text, 8);
-  return Number.isSafeInteger(v) ? v : null;
+  const v = octalField(field, 0, field.length);
+  return v === -1 ? 0 : v;
 };
 
 interface Pax {
@@ -176,7 +174,7 @@ export async function walkTar(r: ByteReader, b: ListingBuilder, pos: TarPosition
       continue;
     }
 
-    const ustar = Buffer.from(header.subarray(257, 263)).toString('latin1') === 'ustar\0';
+    const ustar = header[257] === 0x75 && header.toString('latin1', 257, 263) === 'ustar\0';
     const prefix = ustar ? cString(header.subarray(345, 500)) : '';
     const shortName = cString(header.subarray(0, 100));
     const rawName =
@@ -207,6 +205,8 @@ export async function walkTar(r: ByteReader, b: ListingBuilder, pos: TarPosition
         }
       };
       readPairs(header, 386, 4);
+      // read before the extension headers: a read may reuse the buffer `header` is in
+      const realSize = parseNumber(header.subarray(483, 495));
       let extended = header[482] !== 0;
       while (extended) {
         if (map.length / 2 > MAX_SPARSE_REGIONS) throw new Error(`tar: sparse map of more than ${MAX_SPARSE_REGIONS} regions in ${pos.where}`);
@@ -214,7 +214,6 @@ export async function walkTar(r: ByteReader, b: ListingBuilder, pos: TarPosition
         readPairs(ext, 0, 21);
         extended = ext[504] !== 0;
       }
-      const realSize = parseNumber(header.subarray(483, 495));
       if (realSize === null) throw new Error(`tar: bad real size field in ${pos.where}`);
       await sparseMember(name, map, realSize, size);
       continue;

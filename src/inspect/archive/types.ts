@@ -98,9 +98,9 @@ export const DEFAULT_MAX_MEMBERS = 200_000;
 /**
  * 1 GiB (was 4 GiB): the unpacked size of most source releases (a linux kernel tarball,
  * ~1.4 GiB unpacked, needs a higher cap and is `unknown` until given one). Decoding 1 GiB
- * takes ~2 s with gzip and 9-15 s with zstd, xz or bzip2 (pure JS / WebAssembly) on one core;
- * an archive within the ratio cap needs at least maxBytes/maxRatio (10 MiB) of compressed
- * data to cost that much.
+ * takes ~2 s with gzip or zstd (zlib, host zstd), ~15 s with xz and ~60 s with bzip2 (host
+ * tools; the pure-JS / WebAssembly fallbacks are slower still) on one core; an archive within
+ * the ratio cap needs at least maxBytes/maxRatio (10 MiB) of compressed data to cost that much.
  */
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
 /**
