@@ -301,7 +301,7 @@ t.test('lean reading: a download keeps its whole environment, any other derivati
   const hash = '0'.repeat(64);
   const fixedOut = fixedOutputPath('flat', 'sha256', Buffer.alloc(32), '/nix/store', 'f');
   const root = store({
-    [a]: `Derive([("out","/nix/store/${H('o')}-a","","")],[("${f}",["out"])],[],"s","b",["-e","x"],[("name","a"),("buildPhase","make \\"all\\"\\n"),("out","/nix/store/${H('o')}-a"),("src","${fixedOut}"),("unused","${'u'.repeat(100)}")])`,
+    [a]: `Derive([("out","/nix/store/${H('p')}-a","","")],[("${f}",["out"])],[],"s","b",["-e","x"],[("name","a"),("buildPhase","make \\"all\\"\\n"),("out","/nix/store/${H('p')}-a"),("src","${fixedOut}"),("unused","${'u'.repeat(100)}")])`,
     [f]: `Derive([("out","${fixedOut}","sha256","${hash}")],[],[],"s","builtin:fetchurl",[],[("name","f"),("url","https://example.org/f"),("anything","kept")])`,
   });
   const g = await readDrvGraph([a], { storeRoot: root });
