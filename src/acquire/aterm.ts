@@ -315,7 +315,7 @@ export interface LeanRead {
 export function parseDrv(text: string, drvPath: string, storeDir?: string, file: string = drvPath, lean?: LeanRead): Derivation {
   const sc = new Scanner(text, file, lean?.bytes ?? null);
   const strings = lean?.strings;
-  /** a string the model keeps: shared when it is a path, builder, system or argument */
+  /** a string the model keeps, shared with every equal one read before */
   const keep = (s: string): string => (strings ? strings.ofSlice(s, () => sc.own(s)) : s);
   const slash = drvPath.lastIndexOf('/');
   const store = storeDir ?? (slash > 0 && drvPath.startsWith('/') ? drvPath.slice(0, slash) : '/nix/store');
@@ -413,9 +413,9 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
         envName = sc.own(sc.str());
         if (!leanEnv) env[key] = envName;
       } else if (!leanEnv) {
-        env[strings ? strings.of(key) : key] = strings ? sc.own(sc.str()) : sc.str();
+        env[strings ? strings.of(key) : key] = keep(sc.str());
       } else if (LEAN_ENV_KEYS.has(key)) {
-        env[key] = sc.own(sc.str());
+        env[key] = keep(sc.str());
       } else {
         sc.skipStr();
       }

@@ -15,7 +15,7 @@ import { InputError } from '../errors.js';
 import { parseHash, toSRI } from './hash.js';
 import { fixedOutputPath, isValidStoreName, outputPathName, storePathProblem } from './store-path.js';
 import { DumpSplitter, type MemberPlace, type SplitLimits } from './json-stream.js';
-import { Interner, leanAttrs, leanEnv } from './lean.js';
+import { Interner, leanAttrs, leanEnv, sharedEnv } from './lean.js';
 import {
   findRoots,
   storePathName,
@@ -268,7 +268,8 @@ export function parseDerivationJson(
   // the kept environment and shared output lists.
   let fixed = false;
   for (const o in outputs) if (outputs[o].fixed !== null) fixed = true;
-  // Shared: what repeats across derivations (arguments, builders, systems, output lists).
+  // Shared: what repeats across derivations (arguments, builders, systems, output lists,
+  // environment values).
   // Paths are not: JSON.parse already shares the inputDrvs keys, and output and source paths
   // are nearly all distinct (interning them cost CPU and saved little, measured at 100k).
   for (let i = 0; i < args.length; i++) args[i] = lean.of(args[i]);
@@ -279,7 +280,7 @@ export function parseDerivationJson(
     system: lean.of(system),
     builder: lean.of(builder),
     args: args.length === 0 ? NO_STRINGS : args,
-    env: fixed ? (env as Record<string, string>) : leanEnv(env as Record<string, string>),
+    env: fixed ? sharedEnv(env as Record<string, string>, lean) : leanEnv(env as Record<string, string>, lean),
     outputs,
     inputSrcs: inputSrcs.length === 0 ? NO_STRINGS : inputSrcs,
     inputDrvs,
