@@ -268,8 +268,10 @@ export function parseDerivationJson(
   // the kept environment and shared output lists.
   let fixed = false;
   for (const o in outputs) if (outputs[o].fixed !== null) fixed = true;
-  // Shared: what repeats across derivations (arguments, builders, systems, output lists,
-  // environment values).
+  // Shared: what repeats across derivations (arguments, builders, systems, output lists, and
+  // the environment values of downloads: a fetcher's impureEnvVars, postFetch, … are the same
+  // in every copy; sharing the kept values of the others too saved 14 MB more at 100k and cost
+  // ~10% of the reading CPU).
   // Paths are not: JSON.parse already shares the inputDrvs keys, and output and source paths
   // are nearly all distinct (interning them cost CPU and saved little, measured at 100k).
   for (let i = 0; i < args.length; i++) args[i] = lean.of(args[i]);
@@ -280,7 +282,7 @@ export function parseDerivationJson(
     system: lean.of(system),
     builder: lean.of(builder),
     args: args.length === 0 ? NO_STRINGS : args,
-    env: fixed ? sharedEnv(env as Record<string, string>, lean) : leanEnv(env as Record<string, string>, lean),
+    env: fixed ? sharedEnv(env as Record<string, string>, lean) : leanEnv(env as Record<string, string>),
     outputs,
     inputSrcs: inputSrcs.length === 0 ? NO_STRINGS : inputSrcs,
     inputDrvs,
