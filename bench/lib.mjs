@@ -205,13 +205,14 @@ export function measure(cmd, args, { stdout = 'ignore', env, tmp, okCodes = [0] 
   let argv = [cmd, ...args];
   let childEnv = { ...process.env, ...env };
   const gnu = haveGnuTimeCached();
-  if (gnu) argv = [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv];
+  // %U %S: the child's CPU time (user, system), which machine load inflates far less than wall time
+  if (gnu) argv = [GNU_TIME, '-f', '%U %S %M', '-o', rssFile, ...argv];
   else if (path.basename(cmd) === 'node') {
-    const preload = path.join(tmp, 'maxrss-preload.cjs');
+    const preload = path.join(tmp, 'cputime-preload.cjs');
     if (!existsSync(preload))
       writeFileSync(
         preload,
-        "process.on('exit',()=>require('fs').writeFileSync(process.env.SEEDAUDIT_BENCH_RSS,String(process.resourceUsage().maxRSS)))\n",
+        "process.on('exit',()=>{const u=process.resourceUsage();require('fs').writeFileSync(process.env.SEEDAUDIT_BENCH_RSS,`${u.userCPUTime/1e6} ${u.systemCPUTime/1e6} ${u.maxRSS}`)})\n",
       );
     argv = [cmd, '--require', preload, ...args];
     childEnv.SEEDAUDIT_BENCH_RSS = rssFile;
@@ -228,12 +229,15 @@ export function measure(cmd, args, { stdout = 'ignore', env, tmp, okCodes = [0] 
     throw new Error(`${[cmd, ...args].join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 2000)}`);
   }
   let rssKB = NaN;
+  let cpuMs = NaN;
   if (existsSync(rssFile)) {
     const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-    rssKB = Number(lines[lines.length - 1]);
+    const [user, sys, rss] = lines[lines.length - 1].trim().split(/\s+/).map(Number);
+    rssKB = rss;
+    cpuMs = (user + sys) * 1000;
     rmSync(rssFile, { force: true });
   }
-  return { wallMs, rssMB: rssKB / 1024, status: r.status };
+  return { wallMs, rssMB: rssKB / 1024, cpuMs, status: r.status };
 }
 let gnuTime;
 const haveGnuTimeCached = () => (gnuTime ??= haveGnuTime());

@@ -26,7 +26,7 @@
 //   nix-db.txt                     `nix-store --load-db` input registering store/ as valid
 //   manifest.json                  roots, counts, timings
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -308,7 +308,13 @@ export async function synthesize({ out, sizes, corpus = CORPUS, log = () => {}, 
 
   for (const s of inputSrcs) dbEntries.push(`${s}\n${placeholder.hash}\n${placeholder.size}\n\n0\n`);
   const nixDb = path.join(out, 'nix-db.txt');
-  writeFileSync(nixDb, dbEntries.join(''));
+  // in pieces: at 1M derivations the whole text is over V8's longest string (2^29 - 24)
+  const fd = openSync(nixDb, 'w');
+  try {
+    for (let i = 0; i < dbEntries.length; i += 10_000) writeSync(fd, dbEntries.slice(i, i + 10_000).join(''));
+  } finally {
+    closeSync(fd);
+  }
 
   const manifest = {
     corpus: { graphs: files, derivations: union.size, realDrvFilesChecked: realChecked },

@@ -15,7 +15,9 @@ import { InputError } from '../errors.js';
 import { parseHash, toSRI } from '../graph/hash.js';
 import { fixedOutputPath, isValidStoreName, outputPathName, storePathProblem } from '../graph/store-path.js';
 import { DEFAULT_SPLIT_LIMITS, nestsDeeperThan } from '../graph/json-stream.js';
+import { leanAttrs, type Interner } from '../graph/lean.js';
 import {
+  LEAN_ENV_KEYS,
   storePathName,
   type Derivation,
   type DerivationOutput,
@@ -49,12 +51,47 @@ class Scanner {
   /** Next backslash at or after `pos` (cached so the no-escape test stays linear overall). */
   private nextBackslash = -2;
   private readonly len: number;
+  /** where the last `str()` body was, when it had no escapes (else -1) */
+  private plainStart = -1;
+  private plainEnd = -1;
 
   constructor(
     readonly text: string,
     readonly file: string,
+    /** the file's bytes when they are all ASCII (then byte offsets are string offsets), else null */
+    private readonly bytes: Buffer | null = null,
   ) {
     this.len = text.length;
+  }
+
+  /**
+   * The last `str()` result, made independent of `text`: V8 keeps a whole string alive for any
+   * slice of it of 13 characters or more, so a kept slice would keep the whole .drv text. An
+   * ASCII file's string is decoded afresh from its bytes; a string with escapes is already
+   * its own (built by join); a slice of a non-ASCII file (rare) stays a slice.
+   */
+  own(s: string): string {
+    return this.plainStart >= 0 && this.bytes !== null ? this.bytes.toString('latin1', this.plainStart, this.plainEnd) : s;
+  }
+
+  /** Skip a quoted string without making it (a value nothing will read). */
+  skipStr(): void {
+    const t = this.text;
+    const start = this.pos + 1;
+    if (t.charCodeAt(this.pos) !== QUOTE) this.fail("expected '\"'");
+    let from = start;
+    for (;;) {
+      const q = t.indexOf('"', from);
+      if (q < 0) this.fail('unterminated string');
+      // a quote after an odd run of backslashes is escaped (`\"` ends the string, `\\"` too)
+      let b = q;
+      while (b > start && t.charCodeAt(b - 1) === 92) b--;
+      if ((q - b) % 2 === 0) {
+        this.pos = q + 1;
+        return;
+      }
+      from = q + 1;
+    }
   }
 
   fail(what: string, at = this.pos): never {
@@ -111,14 +148,18 @@ class Scanner {
     if (bs !== -1 && bs < start) bs = this.nextBackslash = t.indexOf('\\', start);
     if (bs === -1 || bs > close) {
       this.pos = close + 1;
+      this.plainStart = start;
+      this.plainEnd = close;
       return t.slice(start, close);
     }
+    this.plainStart = -1;
     return this.escaped(start, bs, close);
   }
 
   private escaped(start: number, bs: number, close: number): string {
     const t = this.text;
-    let out = '';
+    // parts joined at the end: join makes one flat string that keeps no slice of `text` alive
+    const out: string[] = [];
     let from = start;
     // `bs` is the next backslash and `close` the next quote at or after `from`; each is
     // searched for again only once the scan has passed it, so long strings full of
@@ -127,12 +168,13 @@ class Scanner {
       if (bs === -1 || bs > close) {
         this.pos = close + 1;
         this.nextBackslash = bs;
-        return out + t.slice(from, close);
+        out.push(t.slice(from, close));
+        return out.join('');
       }
       // bs < close, so the escaped character exists.
-      out += t.slice(from, bs);
+      out.push(t.slice(from, bs));
       const c = t.charCodeAt(bs + 1);
-      out += c === 110 ? '\n' : c === 116 ? '\t' : c === 114 ? '\r' : t[bs + 1];
+      out.push(c === 110 ? '\n' : c === 116 ? '\t' : c === 114 ? '\r' : t[bs + 1]);
       from = bs + 2;
       if (close < from) {
         close = t.indexOf('"', from);
@@ -173,10 +215,10 @@ function splitHashAlgo(s: string): { method: HashMethod; algo: string } {
   return { method: 'flat', algo: s };
 }
 
-function parseOutput(sc: Scanner, drvName: string, outName: string, storeDir: string, at: number): DerivationOutput {
+function parseOutput(sc: Scanner, drvName: string, outName: string, storeDir: string, at: number, keep: (s: string) => string): DerivationOutput {
   sc.expect(COMMA);
   const pathAt = sc.pos;
-  const path = sc.str();
+  const path = keep(sc.str());
   sc.expect(COMMA);
   const algoAt = sc.pos;
   const hashAlgo = sc.str();
@@ -252,16 +294,29 @@ function parseInputNode(sc: Scanner, dynamicForm: boolean, depth: number): { out
   return { outputs, dynamic };
 }
 
+/** How readDrvGraph reads: strings shared across the graph, and the file's bytes when ASCII. */
+export interface LeanRead {
+  strings: Interner;
+  /** the bytes `text` was decoded from, when every byte is ASCII (offsets then agree) */
+  bytes: Buffer | null;
+}
+
 /**
- * Parse one ATerm `.drv`.
+ * Parse one ATerm `.drv`. With `lean` (readDrvGraph), paths, builder, system and arguments
+ * are shared through `lean.strings`, kept strings never keep the file's text alive, and a
+ * derivation without a fixed output keeps only the environment keys the facts stage reads
+ * (LEAN_ENV_KEYS); the others are checked for syntax and skipped.
  * @param drvPath the derivation's full store path (names it in the model, and its name part
  *   names the derivation when env has no `name`)
  * @param storeDir the store every path must be in; defaults to the directory of `drvPath`
  *   when that is absolute, else /nix/store
  * @param file how to name the file in errors (defaults to `drvPath`)
  */
-export function parseDrv(text: string, drvPath: string, storeDir?: string, file: string = drvPath): Derivation {
-  const sc = new Scanner(text, file);
+export function parseDrv(text: string, drvPath: string, storeDir?: string, file: string = drvPath, lean?: LeanRead): Derivation {
+  const sc = new Scanner(text, file, lean?.bytes ?? null);
+  const strings = lean?.strings;
+  /** a string the model keeps, shared with every equal one read before */
+  const keep = (s: string): string => (strings ? strings.ofSlice(s, () => sc.own(s)) : s);
   const slash = drvPath.lastIndexOf('/');
   const store = storeDir ?? (slash > 0 && drvPath.startsWith('/') ? drvPath.slice(0, slash) : '/nix/store');
   const pathName = storePathName(drvPath);
@@ -290,7 +345,7 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
       const at = sc.pos;
       sc.expect(LPAREN);
       const outName = sc.str();
-      const out = parseOutput(sc, pathName, outName, store, at);
+      const out = parseOutput(sc, pathName, outName, store, at, keep);
       // Nix keeps the first of duplicate output names.
       if (!(outName in outputs)) outputs[outName] = out;
     } while (!sc.endOfList());
@@ -303,12 +358,12 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
     do {
       sc.expect(LPAREN);
       const at = sc.pos;
-      const drv = sc.str();
+      const drv = keep(sc.str());
       checkStorePath(sc, drv, store, 'input derivation', at);
       if (!drv.endsWith('.drv')) sc.fail(`input derivation ${show(drv)} is not a .drv`, at);
       sc.expect(COMMA);
       const node = parseInputNode(sc, dynamicForm, 0);
-      inputDrvs[drv] = node.outputs;
+      inputDrvs[drv] = strings ? strings.list(node.outputs) : node.outputs;
       if (node.dynamic) (dynamicInputs ??= []).push(drv);
       sc.expect(RPAREN);
     } while (!sc.endOfList());
@@ -319,29 +374,51 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
   if (!sc.openList()) {
     do {
       const at = sc.pos;
-      const src = sc.str();
+      const src = keep(sc.str());
       checkStorePath(sc, src, store, 'input source', at);
       inputSrcs.push(src);
     } while (!sc.endOfList());
   }
 
   sc.expect(COMMA);
-  const system = sc.str();
+  const system = keep(sc.str());
   sc.expect(COMMA);
-  const builder = sc.str();
+  const builder = keep(sc.str());
   sc.expect(COMMA);
-  const args = sc.strings();
+  const args: string[] = [];
+  if (!sc.openList()) {
+    do args.push(keep(sc.str()));
+    while (!sc.endOfList());
+  }
 
   sc.expect(COMMA);
+  let fixed = false;
+  for (const o in outputs) if (outputs[o].fixed !== null) fixed = true;
+  // lean: a derivation that is not a download keeps only what the facts stage reads
+  const leanEnv = strings !== undefined && !fixed;
   const env = dict<string>();
   let jsonAt = -1;
+  let json: string | undefined;
+  let envName: string | undefined;
   if (!sc.openList()) {
     do {
       sc.expect(LPAREN);
       const key = sc.str();
       sc.expect(COMMA);
-      if (key === '__json') jsonAt = sc.pos;
-      env[key] = sc.str();
+      if (key === '__json') {
+        jsonAt = sc.pos;
+        json = sc.str();
+        if (!leanEnv) env[key] = json;
+      } else if (key === 'name') {
+        envName = sc.own(sc.str());
+        if (!leanEnv) env[key] = envName;
+      } else if (!leanEnv) {
+        env[strings ? strings.of(key) : key] = keep(sc.str());
+      } else if (LEAN_ENV_KEYS.has(key)) {
+        env[key] = keep(sc.str());
+      } else {
+        sc.skipStr();
+      }
       sc.expect(RPAREN);
     } while (!sc.endOfList());
   }
@@ -353,12 +430,12 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
   }
 
   let structuredAttrs: Record<string, unknown> | null = null;
-  if (jsonAt >= 0) {
-    if (nestsDeeperThan(env.__json, DEFAULT_SPLIT_LIMITS.maxDepth))
+  if (json !== undefined) {
+    if (nestsDeeperThan(json, DEFAULT_SPLIT_LIMITS.maxDepth))
       sc.fail(`__json (structured attributes) nests more than ${DEFAULT_SPLIT_LIMITS.maxDepth} levels deep`, jsonAt);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(env.__json);
+      parsed = JSON.parse(json);
     } catch (e) {
       sc.fail(`__json (structured attributes) is not valid JSON: ${(e as Error).message}`, jsonAt);
     }
@@ -369,13 +446,14 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
   }
   // with structured attrs the name lives in __json, not in env
   const saName = structuredAttrs?.name;
-  const name = env.name ?? (typeof saName === 'string' ? saName : pathName);
+  const name = envName ?? (typeof saName === 'string' ? saName : pathName);
   // Nix refuses other names; rules match names with regexes, so this also bounds their cost
   if (!isValidStoreName(name)) sc.fail(`name ${show(name)} is not a valid derivation name (1-211 of A-Z a-z 0-9 + - . _ ? =)`, 0);
 
+  if (leanEnv) structuredAttrs = leanAttrs(structuredAttrs);
   const d: Derivation = {
-    drvPath,
-    name,
+    drvPath: strings ? strings.of(drvPath) : drvPath,
+    name: strings ? strings.of(name) : name,
     system,
     builder,
     args,
@@ -385,6 +463,7 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
     inputDrvs,
     structuredAttrs,
   };
+  if (leanEnv) d.leanEnv = true;
   if (dynamicInputs) d.dynamicInputs = dynamicInputs;
   return d;
 }

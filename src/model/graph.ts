@@ -41,7 +41,29 @@ export interface Derivation {
   dynamicInputs?: string[];
   /** parsed structured attributes (`__json` or the JSON `structuredAttrs` field), if any */
   structuredAttrs: Record<string, unknown> | null;
+  /**
+   * Set by the graph readers on derivations without a fixed output: `env` and
+   * `structuredAttrs` then hold only the keys in LEAN_ENV_KEYS (see there).
+   */
+  leanEnv?: true;
 }
+
+/**
+ * The attributes the facts stage reads from a derivation that is not a download (a consumer of
+ * an input: its build scripts, hooks and sources; src/facts/consumer.ts). Everything else in
+ * such a derivation's environment is dropped when the graph is read: at 100k derivations the
+ * environments are ~110 MB of text, most of it never looked at. Fixed-output derivations keep
+ * their whole environment, because `env` rules (built-in or a user's rules file) may match any
+ * key of a download's attributes. `attr` refuses a key outside this list on a lean derivation,
+ * so a new fact that needs another key fails loudly in the tests instead of seeing nothing.
+ */
+export const LEAN_ENV_KEYS: ReadonlySet<string> = new Set([
+  // consumer.ts: SCRIPT_KEYS
+  'unpackPhase', 'unpackCmd', 'configurePhase', 'buildPhase', 'installPhase', 'postUnpack', 'preInstall',
+  'postInstall', 'postFixup', 'preFixup', 'buildCommand', 'script', 'sourceRoot', 'text', 'contents',
+  // consumer.ts: build markers, sources, hooks
+  'nativeBuildInputs', 'stdenv', 'dontBuild', 'configureFlags', 'cmakeFlags', 'mesonFlags', 'pname', 'src', 'srcs', 'patches',
+]);
 
 /** Where the graph came from, shown in reports so a reviewer knows what was read. */
 export interface GraphSource {
@@ -109,6 +131,7 @@ export const storePathName = (path: string): string => {
 export const attr = (d: Derivation, key: string): string | undefined => {
   const v = d.env[key];
   if (v !== undefined) return v;
+  if (d.leanEnv && !LEAN_ENV_KEYS.has(key)) throw new Error(`attribute ${key} is not kept on lean derivations: add it to LEAN_ENV_KEYS`);
   const s = d.structuredAttrs?.[key];
   if (s === undefined || s === null) return undefined;
   if (typeof s === 'string') return s;

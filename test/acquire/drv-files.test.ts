@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -10,6 +10,7 @@ import { isDrvPath, readDrvGraph } from '../../src/acquire/drv-files.js';
 import { InputError } from '../../src/errors.js';
 import { isFixedOutput, type Derivation } from '../../src/model/graph.js';
 import { parseNixJson } from '../../src/graph/nix-json.js';
+import { fixedOutputPath } from '../../src/graph/store-path.js';
 import { corpusDir } from '../helpers.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'seedaudit-drv-files-'));
@@ -279,4 +280,38 @@ t.test('isDrvPath', async (t) => {
   ];
   for (const p of yes) t.ok(isDrvPath(p), p);
   for (const p of no) t.notOk(isDrvPath(p), JSON.stringify(p));
+});
+
+t.test('a .drv that is a symlink inside the store root is read (the careful way); one that leaves the root is not', async (t) => {
+  const [a, b] = ['a', 'b'].map((x) => `/nix/store/${H(x)}-${x}.drv`);
+  const root = store({ [a]: `Derive([],[("${b}",["out"])],[],"s","b",[],[])`, '/elsewhere/b.drv': 'Derive([],[],[],"s","b",[],[("pname","b")])' });
+  symlinkSync('../../elsewhere/b.drv', path.join(root, b));
+  const g = await readDrvGraph([a], { storeRoot: root });
+  t.same([...g.derivations.keys()], [a, b]);
+  t.same({ ...g.derivations.get(b)!.env }, { pname: 'b' });
+  const outside = mkdtempSync(path.join(scratch, 'outside-'));
+  writeFileSync(path.join(outside, 'b.drv'), 'Derive([],[],[],"s","b",[],[])');
+  rmSync(path.join(root, b));
+  symlinkSync(path.join(outside, 'b.drv'), path.join(root, b));
+  await rejectsInput(t, readDrvGraph([a], { storeRoot: root }), /outside the store root/, 'a symlink out of the root');
+});
+
+t.test('lean reading: a download keeps its whole environment, any other derivation the keys facts read', async (t) => {
+  const [a, f] = ['a', 'f'].map((x) => `/nix/store/${H(x)}-${x}.drv`);
+  const hash = '0'.repeat(64);
+  const fixedOut = fixedOutputPath('flat', 'sha256', Buffer.alloc(32), '/nix/store', 'f');
+  const root = store({
+    [a]: `Derive([("out","/nix/store/${H('p')}-a","","")],[("${f}",["out"])],[],"s","b",["-e","x"],[("name","a"),("buildPhase","make \\"all\\"\\n"),("out","/nix/store/${H('p')}-a"),("src","${fixedOut}"),("unused","${'u'.repeat(100)}")])`,
+    [f]: `Derive([("out","${fixedOut}","sha256","${hash}")],[],[],"s","builtin:fetchurl",[],[("name","f"),("url","https://example.org/f"),("anything","kept")])`,
+  });
+  const g = await readDrvGraph([a], { storeRoot: root });
+  const da = g.derivations.get(a)!;
+  const df = g.derivations.get(f)!;
+  t.same({ ...da.env }, { buildPhase: 'make "all"\n', src: fixedOut }, 'only kept keys, escapes decoded');
+  t.equal(da.leanEnv, true);
+  t.equal(da.name, 'a');
+  t.same({ ...df.env }, { name: 'f', url: 'https://example.org/f', anything: 'kept' }, 'a download keeps everything');
+  t.equal(df.leanEnv, undefined);
+  t.equal(df.outputs.out.path, fixedOut);
+  t.equal(da.inputDrvs[f], g.derivations.get(a)!.inputDrvs[f]);
 });
