@@ -9,6 +9,7 @@
  *    foreign toolchain, or made by no derivation of this graph.
  * Nothing is executed; files are only read.
  */
+import { createHash } from 'node:crypto';
 import { lstatSync, realpathSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import type { GraphIndex } from '../graph/index.js';
 import type { ClassifiedInput, RawInput } from '../model/input.js';
 import type { ContentFacts } from '../model/facts.js';
 import type { Coverage, CoverageGap, ElfFinding, Evidence, ElfFacts } from '../model/report.js';
-import type { ArchiveListing } from './archive/index.js';
+import type { ArchiveListing, MemberIdentity } from './archive/index.js';
 import { detectNix, runtimeClosure } from '../acquire/nix.js';
 
 export interface InspectOptions {
@@ -197,6 +198,12 @@ async function bytesOf(p: string): Promise<number | null> {
 }
 
 /** The options actually given: an absent flag must not override a default with undefined. */
+/**
+ * ELF members bigger than this are not read whole for their identity (provenance through
+ * copies): 256 MiB holds any real executable or library (a static LLVM is ~150 MiB).
+ */
+const ELF_MEMBER_LIMIT = 256 * 1024 ** 2;
+
 const definedOnly = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -319,7 +326,7 @@ export function makeInspector(opts: InspectOptions): Inspector {
     const cut: string[] = [];
     // one open per file: the magic is checked by the reader, which then reads an ELF file
     // whole for its facts and its SHA-256 (synchronous: see src/inspect/elf/index.ts)
-    const { readElfFactsHashedSync } = await import('./elf/index.js');
+    const { readElfFactsHashedSync, readElfFactsFromBuffer } = await import('./elf/index.js');
     if (storePaths.length) opts.onProgress?.(`seedaudit: reading the ELF files of ${storePaths.length} store paths…`);
     for (const [n, sp] of storePaths.entries()) {
       if (budget.hit) {
@@ -368,6 +375,24 @@ export function makeInspector(opts: InspectOptions): Inspector {
       candidates.set(producer.drvPath, wanted);
     });
     const upstreamMatch = new Map<string, { drv: Derivation; file: string; storePath: string; how: string }>(); // `${producer}\0${id}`
+    const archiveMatch = new Map<string, { input: ClassifiedInput; member: string; how: string }>(); // `${producer}\0${id}`
+    // the ELF members of a binary input, read whole once per scan (bounded by the archive caps
+    // and by ELF_MEMBER_LIMIT per member)
+    const identitiesMemo = new Map<string, MemberIdentity[]>();
+    const memberIdentities = async (p: string): Promise<MemberIdentity[]> => {
+      let ids = identitiesMemo.get(p);
+      if (!ids) {
+        const { inspectPath } = await import('./archive/index.js');
+        const identify = (member: string, body: Buffer): MemberIdentity => ({
+          member,
+          sha256: createHash('sha256').update(body).digest('hex'),
+          buildId: readElfFactsFromBuffer(body, member).buildId ?? null,
+        });
+        ids = (await inspectPath(p, definedOnly(opts.archive ?? {}), { identify, limit: ELF_MEMBER_LIMIT })).identities ?? [];
+        identitiesMemo.set(p, ids);
+      }
+      return ids;
+    };
     for (const [producerDrv, wanted] of candidates) {
       const seen = new Set<string>([producerDrv]);
       let frontier = Object.keys(graph.derivations.get(producerDrv)?.inputDrvs ?? {});
@@ -399,6 +424,26 @@ export function makeInspector(opts: InspectOptions): Inspector {
         }
         frontier = next;
       }
+      // Not found in an upstream output that is in the store (A's output may be gone, or A
+      // never ran here): look inside the binary inputs upstream of the producer, whose
+      // archives are, for an ELF member with the same SHA-256 or build-id.
+      if (!left.size) continue;
+      const upstreamCarriers = new Map<string, ClassifiedInput>();
+      for (const dp of seen) {
+        const d = graph.derivations.get(dp);
+        if (d && !byDrv.has(dp)) for (const c of carriersOf(d)) upstreamCarriers.set(c.id, c);
+      }
+      for (const c of upstreamCarriers.values()) {
+        if (!left.size) break;
+        if (!c.path || !exists(onDisk(c.path))) continue;
+        for (const m of await memberIdentities(onDisk(c.path))) {
+          for (const [id, how] of [[`b:${m.buildId}`, 'build-id'], [`s:${m.sha256}`, 'SHA-256']] as const) {
+            if (!left.has(id)) continue;
+            archiveMatch.set(`${producerDrv}\0${id}`, { input: c, member: m.member, how });
+            left.delete(id);
+          }
+        }
+      }
     }
 
     return facts.map((fact, k) => {
@@ -415,6 +460,10 @@ export function makeInspector(opts: InspectOptions): Inspector {
           (fact.sha256 ? upstreamMatch.get(`${producer.drvPath}\0s:${fact.sha256}`) : undefined)
         : undefined;
       const upstreamCarriers = copied ? carriersOf(copied.drv) : [];
+      const fromArchive = producer
+        ? (fact.buildId ? archiveMatch.get(`${producer.drvPath}\0b:${fact.buildId}`) : undefined) ??
+          (fact.sha256 ? archiveMatch.get(`${producer.drvPath}\0s:${fact.sha256}`) : undefined)
+        : undefined;
       if (!producer) {
         provenance = 'unknown-deriver';
         evidence.push({ rule: 'inspect.no-deriver', detail: `no derivation of this graph produces ${storePath}` });
@@ -440,6 +489,15 @@ export function makeInspector(opts: InspectOptions): Inspector {
             detail:
               `same ${copied.how} as ${rel} in the output of ${copied.drv.name}, which takes ` +
               `${upstreamCarriers.map((c) => `'${c.name}' (${c.class})`).join(', ')}: copied through ${copied.drv.name} into ${producer.name}`,
+          });
+        } else if (fromArchive) {
+          provenance = 'from-prebuilt';
+          fromInput = fromArchive.input.id;
+          evidence.push({
+            rule: 'inspect.copied-from-archive',
+            detail:
+              `same ${fromArchive.how} as ${fromArchive.member} in '${fromArchive.input.name}' (${fromArchive.input.class}), ` +
+              `an input upstream of ${producer.name}: copied out of it through derivations whose outputs are not in the store`,
           });
         } else if (toolchain.length) {
           provenance = 'foreign-toolchain';

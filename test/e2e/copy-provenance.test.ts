@@ -3,7 +3,8 @@
  * with the host's gcc) is unpacked by one derivation and its binary copied by a second one
  * that takes no binary input of its own. The second one's binary must be traced to the
  * tarball (matched by build-id in the first one's output), fail the gate, and pass once the
- * tarball is allowlisted — without --fail-on never.
+ * tarball is allowlisted — without --fail-on never. With the first one's output deleted from
+ * the store, the match must come from the tarball itself (the same build-id as its member).
  */
 import t from 'tap';
 import { execFile, spawnSync } from 'node:child_process';
@@ -58,4 +59,24 @@ t.test('a binary copied from a prebuilt tarball through an intermediate derivati
   const ok = await runCli(['scan', result, '--allowlist', allow, '--format', 'json'], dir);
   t.equal(ok.code, 0, `allowlisting the tarball lets the copy through; ${ok.stderr}`);
   t.match(parseReport(t, ok).gate.items.find((i) => i.ref === hello.path), { status: 'allowlist', accepted: { by: 'allowlist', entry: 'hello tarball', match: 'producing-input' } });
+
+  // The intermediate output is gone (garbage-collected, or built elsewhere): nothing upstream
+  // in the store holds the binary any more, only the tarball does.
+  const unpacked = (await execFileP('nix-build', [
+    path.join(fixturesDir, 'copy-chain.nix'), '-A', 'unpack', '--argstr', 'url', `file://${tarball}`, '--argstr', 'sha256', digest.toString('hex'),
+    ...buildOptions(), '--no-out-link',
+  ])).stdout.trim();
+  await execFileP('nix-store', ['--delete', unpacked]);
+  t.notOk(await fs.stat(unpacked).catch(() => null), `${unpacked} deleted`);
+  const gone = await runCli(['scan', result, '--allowlist', empty, '--format', 'json'], dir);
+  t.equal(gone.code, 1, gone.stderr);
+  const rep2 = parseReport(t, gone);
+  const hello2 = rep2.elf.find((e) => e.path.endsWith('/bin/hello'))!;
+  t.equal(hello2.provenance, 'from-prebuilt', 'still traced to the tarball');
+  t.equal(hello2.fromInput, rep2.inputs.find((i) => i.name === 'hello-1.0.tar.gz')!.id);
+  const ev2 = hello2.evidence.find((e) => e.rule === 'inspect.copied-from-archive');
+  t.match(ev2?.detail, /^same build-id as hello-1\.0\/bin\/hello in 'hello-1\.0\.tar\.gz' \(prebuilt\), an input upstream of app-1\.0: /);
+  t.equal(hello2.gate, 'fail');
+  const ok2 = await runCli(['scan', result, '--allowlist', allow, '--format', 'json'], dir);
+  t.equal(ok2.code, 0, `allowlisting the tarball still lets the copy through; ${ok2.stderr}`);
 });

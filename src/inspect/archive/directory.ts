@@ -31,7 +31,11 @@ const inspectFile = async (abs: string, rel: string, b: ListingBuilder): Promise
     const st = await fh.stat();
     if (!st.isFile()) return;
     const head = await readAt(fh, 0, Math.min(st.size, HEAD_BYTES));
-    b.file(rel, head, st.size);
+    const kind = b.file(rel, head, st.size);
+    if (b.wantsBody(kind, st.size)) {
+      const body = await readAt(fh, 0, st.size);
+      if (body.length === st.size) b.body(rel, body);
+    }
   } catch (e) {
     b.fail(`cannot read ${rel}: ${codeOf(e)}`);
   } finally {

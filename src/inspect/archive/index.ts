@@ -12,7 +12,7 @@ import path from 'node:path';
 import { arMembers } from './ar.js';
 import { decompress, type Compression, type FileRange } from './decompress.js';
 import { walkDirectory } from './directory.js';
-import { ListingBuilder } from './listing.js';
+import { ListingBuilder, type Identify, type MemberIdentity } from './listing.js';
 import { isTarHeader, isZeroBlock, sniffContainer } from './magic.js';
 import { Budget, FileRangeReader, StreamReader, readAt } from './reader.js';
 import { TarTruncated, walkTar, type TarPosition } from './tar.js';
@@ -38,6 +38,7 @@ export {
   RATIO_GRACE_BYTES,
 } from './types.js';
 export { classifyMember } from './magic.js';
+export type { Identify, MemberIdentity } from './listing.js';
 
 const TAR_OF: Record<Compression, ArchiveFormat> = {
   gzip: 'tar.gz',
@@ -221,11 +222,15 @@ const inspectFile = async (fh: FileHandle, file: string, size: number, b: Listin
  * an unreadable, corrupt or truncated input sets `error` and keeps what was found before
  * the damage; the member and byte caps set `capped`.
  */
-export async function inspectPath(file: string, opts: InspectOptions = {}): Promise<ArchiveListing> {
+export async function inspectPath(file: string, opts: InspectOptions = {}, identities?: { identify: Identify; limit: number }): Promise<ArchiveListing & { identities?: MemberIdentity[] }> {
   const maxMembers = opts.maxMembers ?? DEFAULT_MAX_MEMBERS;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxRatio = opts.maxRatio ?? DEFAULT_MAX_RATIO;
   const b = new ListingBuilder(file, maxMembers);
+  if (identities) {
+    b.identify = identities.identify;
+    b.identityLimit = identities.limit;
+  }
   const budget = new Budget(maxBytes, maxRatio, RATIO_GRACE_BYTES);
   try {
     // The path the caller names is followed if it is a symlink; links inside are not.
@@ -251,5 +256,5 @@ export async function inspectPath(file: string, opts: InspectOptions = {}): Prom
   }
   const note = budget.capNote();
   if (note) b.cap(note);
-  return b.listing;
+  return identities ? { ...b.listing, identities: b.identities } : b.listing;
 }

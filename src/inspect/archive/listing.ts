@@ -7,6 +7,21 @@ import {
   type BinaryKind,
 } from './types.js';
 
+/**
+ * Who an ELF member is, for provenance through copies: a binary in a build's output that was
+ * copied out of this archive (through derivations whose outputs are gone) has the same
+ * SHA-256, or at least the same GNU build-id.
+ */
+export interface MemberIdentity {
+  member: string;
+  /** hex SHA-256 of the whole member */
+  sha256: string;
+  buildId: string | null;
+}
+
+/** Computes a member's identity from its whole body (the caller knows how to read ELF). */
+export type Identify = (member: string, body: Buffer) => MemberIdentity;
+
 /** Error text is shown on one line of a report. */
 export const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 
@@ -27,6 +42,23 @@ export class ListingBuilder {
       capped: null,
       error: null,
     };
+  }
+
+  /**
+   * When set, walkers that can read a member whole (tar, zip stored/deflate) read every ELF
+   * member of at most `identityLimit` bytes and record its identity; otherwise only heads are
+   * read, as for a listing.
+   */
+  identify: Identify | null = null;
+  identityLimit = 0;
+  readonly identities: MemberIdentity[] = [];
+
+  wantsBody(kind: BinaryKind | null, size: number): boolean {
+    return this.identify !== null && (kind === 'elf' || kind === 'shared-object') && size > 0 && size <= this.identityLimit;
+  }
+
+  body(member: string, data: Buffer): void {
+    if (this.identify) this.identities.push(this.identify(member, data));
   }
 
   set format(f: ArchiveFormat) {

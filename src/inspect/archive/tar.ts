@@ -264,7 +264,15 @@ export async function walkTar(r: ByteReader, b: ListingBuilder, pos: TarPosition
     }
     const headLen = Math.min(dataSize, HEAD_BYTES);
     const head = await mustRead(headLen);
-    b.file(name, head, dataSize);
+    const kind = b.file(name, head, dataSize);
+    if (b.wantsBody(kind, dataSize)) {
+      // the head is a view into a buffer the next read may reuse: copy it first
+      const first = Buffer.from(head);
+      const rest = dataSize > headLen ? await mustRead(dataSize - headLen) : Buffer.alloc(0);
+      b.body(name, Buffer.concat([first, rest]));
+      await mustSkip(padded(dataSize) - dataSize);
+      continue;
+    }
     await mustSkip(padded(dataSize) - headLen);
   }
 

@@ -332,6 +332,22 @@ const memberHead = async (win: Window, fh: FileHandle, e: CentralEntry, localPos
   }
 };
 
+/**
+ * A member's whole body, for its identity: stored and deflated members only (what real
+ * release zips use); null for other methods or when the data is not the size the central
+ * directory says. Bounded by the caller (ListingBuilder.identityLimit).
+ */
+const memberBody = async (fh: FileHandle, e: CentralEntry, localPos: number): Promise<Buffer | null> => {
+  if (e.method !== METHOD_STORED && e.method !== METHOD_DEFLATE) return null;
+  const fixed = await readAt(fh, localPos, 30);
+  if (fixed.length < 30 || fixed.readUInt32LE(0) !== SIG_LOCAL) return null;
+  const dataOffset = localPos + 30 + fixed.readUInt16LE(26) + fixed.readUInt16LE(28);
+  const data = await readAt(fh, dataOffset, e.compressedSize);
+  if (data.length < e.compressedSize) return null;
+  const body = e.method === METHOD_STORED ? data : inflateRawSync(data, { maxOutputLength: Math.max(1, e.size) });
+  return body.length === e.size ? body : null;
+};
+
 /** One central entry's place, for the overlap check: where its local record starts and at least where its data ends. */
 interface Span {
   start: number;
@@ -450,7 +466,15 @@ export async function walkZip(fh: FileHandle, fileSize: number, b: ListingBuilde
       b.fail(`zip: member ${where}: ${(err as Error).message}`);
       continue;
     }
-    b.file(e.name, head, e.size);
+    const kind = b.file(e.name, head, e.size);
+    if (b.wantsBody(kind, e.size)) {
+      try {
+        const body = await memberBody(fh, e, localPos);
+        if (body) b.body(e.name, body);
+      } catch {
+        // the listing already has this member; an identity that cannot be read is just absent
+      }
+    }
   }
   if (damage) throw damage;
 }
