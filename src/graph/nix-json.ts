@@ -129,7 +129,7 @@ function isModelInputDrvs(o: Json): boolean {
   for (const p of Object.keys(o)) {
     if (p.charCodeAt(0) !== 47 /* / */) return false;
     const v = o[p];
-    if (!Array.isArray(v)) return false;
+    if (!Array.isArray(v) || v.length === 0) return false;
     for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
   }
   return true;
@@ -214,19 +214,26 @@ export function parseDerivationJson(
   let drvField = 'inputDrvs';
   if (format === 'v4') {
     const inputs = ctx.object(d.inputs, 'inputs');
-    rawSrcs = inputs.srcs ?? [];
-    rawDrvs = inputs.drvs ?? {};
+    // absent means none; null is a wrong type, not "none" (a forged dump must not drop inputs)
+    rawSrcs = inputs.srcs === undefined ? [] : inputs.srcs;
+    rawDrvs = inputs.drvs === undefined ? {} : inputs.drvs;
     srcField = 'inputs.srcs';
     drvField = 'inputs.drvs';
   } else {
-    rawSrcs = d.inputSrcs ?? [];
-    rawDrvs = d.inputDrvs ?? {};
+    rawSrcs = d.inputSrcs === undefined ? [] : d.inputSrcs;
+    rawDrvs = d.inputDrvs === undefined ? {} : d.inputDrvs;
   }
   const inputSrcs = ctx.strings(rawSrcs, srcField).map((p, i) => ctx.path(p, `${srcField}[${i}]`));
   const drvsIn = ctx.object(rawDrvs, drvField);
   // Already the model's shape (2.4-2.17: full paths -> output names): used as parsed. Copying
   // every entry into a fresh object was the most expensive line of JSON mode (BENCHMARKS.md).
   const asParsed = isModelInputDrvs(drvsIn);
+  // Nix 2.4-2.17 write a list of output names per input derivation, later versions an object:
+  // the other form (or an empty list, which names no output) would drop an input's outputs.
+  const listForm = format === '2.4-2.17';
+  if (asParsed && !listForm) {
+    for (const p in drvsIn) ctx.fail(`${drvField}.${show(p)}: expected an object with outputs (Nix ${format}), got a list`);
+  }
   const inputDrvs: Record<string, string[]> = asParsed ? (drvsIn as Record<string, string[]>) : Object.create(null);
   let dynamicInputs: string[] | undefined;
   for (const p of Object.keys(drvsIn)) {
@@ -238,9 +245,19 @@ export function parseDerivationJson(
     if (asParsed) continue;
     const v = drvsIn[p];
     if (Array.isArray(v)) {
+      if (!listForm) ctx.fail(`${field}: expected an object with outputs (Nix ${format}), got a list`);
+      if (v.length === 0) ctx.fail(`${field}: an empty list names no output`);
       inputDrvs[dp] = ctx.strings(v, field);
     } else if (isObject(v)) {
-      inputDrvs[dp] = ctx.strings(v.outputs ?? [], `${field}.outputs`);
+      if (listForm) ctx.fail(`${field}: expected a list of output names (Nix ${format}), got an object`);
+      // Nix 2.18+: {"outputs": [...], "dynamicOutputs": {...}}; without `outputs` the entry
+      // would silently name no output, so it is refused, as is any other key
+      for (const k of Object.keys(v))
+        if (k !== 'outputs' && k !== 'dynamicOutputs') ctx.fail(`${field}: unknown key ${show(k)} (expected outputs, dynamicOutputs)`);
+      if (v.outputs === undefined) ctx.fail(`${field}.outputs: missing`);
+      inputDrvs[dp] = ctx.strings(v.outputs, `${field}.outputs`);
+      if (inputDrvs[dp].length === 0 && (v.dynamicOutputs === undefined || Object.keys(v.dynamicOutputs as object).length === 0))
+        ctx.fail(`${field}.outputs: empty, and no dynamic outputs: names no output`);
       if (v.dynamicOutputs !== undefined && Object.keys(ctx.object(v.dynamicOutputs, `${field}.dynamicOutputs`)).length > 0)
         (dynamicInputs ??= []).push(dp);
     } else {
@@ -342,7 +359,10 @@ export class GraphAssembler {
       if (!key.endsWith('.drv'))
         throw new InputError(`${this.detail}: not a derivation graph (member ${show(key)} is not a .drv path)`);
       this.topLevelDrvs++;
-      if (isObject(value)) this.formats.add(detectFormat(value));
+      if (isObject(value)) {
+        this.formats.add(detectFormat(value));
+        this.checkInputForm(key, value);
+      }
     } else {
       this.sawDerivations = true;
       this.formats.add('v4');
@@ -350,6 +370,30 @@ export class GraphAssembler {
     const d = parseDerivationJson(value, key, this.storeDir, this.detail, this.lean);
     if (this.derivations.has(d.drvPath)) throw new InputError(`${this.detail}: derivation ${show(d.drvPath)} appears twice`);
     this.derivations.set(d.drvPath, d);
+  }
+
+  /** The first derivation seen writing its input derivations as lists, and as objects. */
+  private readonly inputForm: { list?: string; object?: string } = {};
+
+  /**
+   * One dump is written by one Nix: input derivations as lists of outputs (2.4-2.17) or as
+   * objects (2.18 and later), never both. A derivation whose one entry was rewritten into the
+   * other form is otherwise well-typed on its own.
+   */
+  private checkInputForm(key: string, d: Json): void {
+    const drvs = d.inputDrvs;
+    if (!isObject(drvs)) return;
+    for (const k in drvs) {
+      if (!Object.hasOwn(drvs, k)) continue;
+      const form = Array.isArray(drvs[k]) ? 'list' : 'object';
+      this.inputForm[form] ??= key;
+      const { list, object } = this.inputForm;
+      if (list !== undefined && object !== undefined)
+        throw new InputError(
+          `${this.detail}: ${show(list)} lists its input derivations' outputs as lists (Nix 2.4-2.17), ${show(object)} as objects (Nix 2.18 and later): one dump is written by one Nix`,
+        );
+      return;
+    }
   }
 
   finish(): DerivationGraph {
