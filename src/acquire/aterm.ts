@@ -158,8 +158,18 @@ class Scanner {
 
   private escaped(start: number, bs: number, close: number): string {
     const t = this.text;
-    // parts joined at the end: join makes one flat string that keeps no slice of `text` alive
+    // Parts joined into flat strings (join keeps no slice of `text` alive), a bounded batch at
+    // a time: a 32 MiB value that is nothing but escapes has 32 million parts, and one array of
+    // them all (or a rope of `+=`) peaked at over 1 GB.
     const out: string[] = [];
+    const flat: string[] = [];
+    const push = (part: string): void => {
+      out.push(part);
+      if (out.length >= ESCAPE_BATCH) {
+        flat.push(out.join(''));
+        out.length = 0;
+      }
+    };
     let from = start;
     // `bs` is the next backslash and `close` the next quote at or after `from`; each is
     // searched for again only once the scan has passed it, so long strings full of
@@ -169,12 +179,14 @@ class Scanner {
         this.pos = close + 1;
         this.nextBackslash = bs;
         out.push(t.slice(from, close));
-        return out.join('');
+        if (flat.length === 0) return out.join('');
+        flat.push(out.join(''));
+        return flat.join('');
       }
       // bs < close, so the escaped character exists.
-      out.push(t.slice(from, bs));
+      if (bs > from) push(t.slice(from, bs));
       const c = t.charCodeAt(bs + 1);
-      out.push(c === 110 ? '\n' : c === 116 ? '\t' : c === 114 ? '\r' : t[bs + 1]);
+      push(c === 110 ? '\n' : c === 116 ? '\t' : c === 114 ? '\r' : t[bs + 1]);
       from = bs + 2;
       if (close < from) {
         close = t.indexOf('"', from);
@@ -193,6 +205,9 @@ class Scanner {
     return out;
   }
 }
+
+/** Parts of an escaped string joined into one flat piece at a time (see Scanner.escaped). */
+const ESCAPE_BATCH = 4096;
 
 /** A store path directly inside `storeDir` (what Nix's parseStorePath accepts). */
 function checkStorePath(sc: Scanner, p: string, storeDir: string, what: string, at: number): void {
