@@ -196,11 +196,11 @@ class Scanner {
     }
   }
 
-  /** A list of strings: `[]` or `["a","b"]`. */
-  strings(): string[] {
+  /** A list of strings: `[]` or `["a","b"]`, each passed through `keep` as it is read. */
+  strings(keep: (s: string) => string = (s) => s): string[] {
     const out: string[] = [];
     if (this.openList()) return out;
-    do out.push(this.str());
+    do out.push(keep(this.str()));
     while (!this.endOfList());
     return out;
   }
@@ -400,11 +400,7 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
   sc.expect(COMMA);
   const builder = keep(sc.str());
   sc.expect(COMMA);
-  const args: string[] = [];
-  if (!sc.openList()) {
-    do args.push(keep(sc.str()));
-    while (!sc.endOfList());
-  }
+  const args = sc.strings(keep);
 
   sc.expect(COMMA);
   let fixed = false;

@@ -148,40 +148,35 @@ export async function readDrvGraph(rootDrvPaths: string[], opts: ReadDrvOptions 
         : jailedDir !== undefined
           ? reader.read(jailedDir + drvPath.slice(storeDir.length), FLAGS | constants.O_NOFOLLOW)
           : -1;
+    let d: Derivation;
     if (fast >= 0) {
       const bytes = reader.buf.subarray(0, fast);
       // ASCII (every .drv Nix writes for nixpkgs): latin1 decoding is the same text, faster,
       // and lets the parser copy kept strings straight from the bytes
       const ascii = isAscii(bytes);
-      const d = parseDrv(ascii ? bytes.toString('latin1') : bytes.toString('utf8'), drvPath, storeDir, file, {
+      d = parseDrv(ascii ? bytes.toString('latin1') : bytes.toString('utf8'), drvPath, storeDir, file, {
         strings,
         bytes: ascii ? bytes : null,
       });
-      derivations.set(d.drvPath, d);
-      for (const input in d.inputDrvs) {
-        if (!referrer.has(input)) {
-          referrer.set(input, drvPath);
-          queue.push(input);
-        }
+    } else {
+      // the careful way, which also words every error
+      let text: string;
+      try {
+        // under --store-root every path, symlinks resolved, must stay inside the root; only
+        // regular files are read (a FIFO would block, a device never ends)
+        const real = storeRoot === undefined ? file : resolveInside(storeRoot, file, drvPath);
+        text = readRegularFileSync(real, { label: drvPath, maxBytes: MAX_DRV_BYTES }).toString('utf8');
+      } catch (e) {
+        const by = referrer.get(drvPath);
+        const reason = (e as Error).message.startsWith(drvPath + ': ') ? (e as Error).message.slice(drvPath.length + 2) : (e as Error).message;
+        const where = file === drvPath ? file : `${drvPath} (read from ${file})`;
+        // Input paths come from .drv text and may hold control characters.
+        throw new InputError(
+          oneLine(by ? `${where}: ${reason}; it is an input of ${by}` : `${where}: ${reason} (root derivation)`),
+        );
       }
-      continue;
+      d = parseDrv(text, drvPath, storeDir, file, { strings, bytes: null });
     }
-    let text: string;
-    try {
-      // under --store-root every path, symlinks resolved, must stay inside the root; only
-      // regular files are read (a FIFO would block, a device never ends)
-      const real = storeRoot === undefined ? file : resolveInside(storeRoot, file, drvPath);
-      text = readRegularFileSync(real, { label: drvPath, maxBytes: MAX_DRV_BYTES }).toString('utf8');
-    } catch (e) {
-      const by = referrer.get(drvPath);
-      const reason = (e as Error).message.startsWith(drvPath + ': ') ? (e as Error).message.slice(drvPath.length + 2) : (e as Error).message;
-      const where = file === drvPath ? file : `${drvPath} (read from ${file})`;
-      // Input paths come from .drv text and may hold control characters.
-      throw new InputError(
-        oneLine(by ? `${where}: ${reason}; it is an input of ${by}` : `${where}: ${reason} (root derivation)`),
-      );
-    }
-    const d = parseDrv(text, drvPath, storeDir, file, { strings, bytes: null });
     derivations.set(d.drvPath, d);
     for (const input in d.inputDrvs) {
       if (!referrer.has(input)) {

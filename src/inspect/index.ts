@@ -197,13 +197,33 @@ async function bytesOf(p: string): Promise<number | null> {
   return total;
 }
 
-/** The options actually given: an absent flag must not override a default with undefined. */
 /**
  * ELF members bigger than this are not read whole for their identity (provenance through
  * copies): 256 MiB holds any real executable or library (a static LLVM is ~150 MiB).
  */
 const ELF_MEMBER_LIMIT = 256 * 1024 ** 2;
 
+/**
+ * The keys an ELF file is matched by in provenance through copies, with how: its GNU build-id
+ * (first: it survives stripping) and its SHA-256.
+ */
+const identityKeys = (buildId: string | null | undefined, sha256: string | null | undefined): [string, 'build-id' | 'SHA-256'][] => {
+  const keys: [string, 'build-id' | 'SHA-256'][] = [];
+  if (buildId) keys.push([`b:${buildId}`, 'build-id']);
+  if (sha256) keys.push([`s:${sha256}`, 'SHA-256']);
+  return keys;
+};
+
+/** What `matches` (keyed `${producer drv}\0${identity key}`) holds for this file, by its first matching key. */
+const matchOf = <T>(matches: Map<string, T>, producerDrv: string, fact: ElfFacts): T | undefined => {
+  for (const [id] of identityKeys(fact.buildId, fact.sha256)) {
+    const m = matches.get(`${producerDrv}\0${id}`);
+    if (m !== undefined) return m;
+  }
+  return undefined;
+};
+
+/** The options actually given: an absent flag must not override a default with undefined. */
 const definedOnly = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -370,8 +390,7 @@ export function makeInspector(opts: InspectOptions): Inspector {
       if (!producer || byDrv.has(producer.drvPath) || carriersOf(producer).length) return;
       if (!toolchains[k].length) return;
       const wanted = candidates.get(producer.drvPath) ?? new Set<string>();
-      if (fact.buildId) wanted.add(`b:${fact.buildId}`);
-      if (fact.sha256) wanted.add(`s:${fact.sha256}`);
+      for (const [id] of identityKeys(fact.buildId, fact.sha256)) wanted.add(id);
       candidates.set(producer.drvPath, wanted);
     });
     const upstreamMatch = new Map<string, { drv: Derivation; file: string; storePath: string; how: string }>(); // `${producer}\0${id}`
@@ -413,7 +432,7 @@ export function makeInspector(opts: InspectOptions): Inspector {
             for await (const f of walk(onDisk(o.path), upBudget)) {
               const up = readElfFactsHashedSync(f);
               if (!up.elf) continue;
-              for (const [id, how] of [[`b:${up.buildId}`, 'build-id'], [`s:${up.sha256}`, 'SHA-256']] as const) {
+              for (const [id, how] of identityKeys(up.buildId, up.sha256)) {
                 const key = `${producerDrv}\0${id}`;
                 if (!left.has(id)) continue;
                 if (!upstreamMatch.has(key) || carries) upstreamMatch.set(key, { drv: d, file: f, storePath: o.path, how });
@@ -428,16 +447,16 @@ export function makeInspector(opts: InspectOptions): Inspector {
       // never ran here): look inside the binary inputs upstream of the producer, whose
       // archives are, for an ELF member with the same SHA-256 or build-id.
       if (!left.size) continue;
-      const upstreamCarriers = new Map<string, ClassifiedInput>();
+      const binaryInputsUpstream = new Map<string, ClassifiedInput>();
       for (const dp of seen) {
         const d = graph.derivations.get(dp);
-        if (d && !byDrv.has(dp)) for (const c of carriersOf(d)) upstreamCarriers.set(c.id, c);
+        if (d && !byDrv.has(dp)) for (const c of carriersOf(d)) binaryInputsUpstream.set(c.id, c);
       }
-      for (const c of upstreamCarriers.values()) {
+      for (const c of binaryInputsUpstream.values()) {
         if (!left.size) break;
         if (!c.path || !exists(onDisk(c.path))) continue;
         for (const m of await memberIdentities(onDisk(c.path))) {
-          for (const [id, how] of [[`b:${m.buildId}`, 'build-id'], [`s:${m.sha256}`, 'SHA-256']] as const) {
+          for (const [id, how] of identityKeys(m.buildId, m.sha256)) {
             if (!left.has(id)) continue;
             archiveMatch.set(`${producerDrv}\0${id}`, { input: c, member: m.member, how });
             left.delete(id);
@@ -455,15 +474,9 @@ export function makeInspector(opts: InspectOptions): Inspector {
       let provenance: ElfFinding['provenance'];
       let fromInput: string | null = null;
       const toolchain = toolchains[k];
-      const copied = producer
-        ? (fact.buildId ? upstreamMatch.get(`${producer.drvPath}\0b:${fact.buildId}`) : undefined) ??
-          (fact.sha256 ? upstreamMatch.get(`${producer.drvPath}\0s:${fact.sha256}`) : undefined)
-        : undefined;
+      const copied = producer ? matchOf(upstreamMatch, producer.drvPath, fact) : undefined;
       const upstreamCarriers = copied ? carriersOf(copied.drv) : [];
-      const fromArchive = producer
-        ? (fact.buildId ? archiveMatch.get(`${producer.drvPath}\0b:${fact.buildId}`) : undefined) ??
-          (fact.sha256 ? archiveMatch.get(`${producer.drvPath}\0s:${fact.sha256}`) : undefined)
-        : undefined;
+      const fromArchive = producer ? matchOf(archiveMatch, producer.drvPath, fact) : undefined;
       if (!producer) {
         provenance = 'unknown-deriver';
         evidence.push({ rule: 'inspect.no-deriver', detail: `no derivation of this graph produces ${storePath}` });

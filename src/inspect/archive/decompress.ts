@@ -234,8 +234,11 @@ async function* bunzip2Js(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
 
 const ZSTD_PIECE = 256;
 
-/** fzstd's "unexpected EOF" in the words the other decoders (and zstd itself) use. */
-const fzstdFailure = (e: unknown): unknown => (/unexpected EOF/i.test(messageOf(e)) ? new Error('unexpected end of data') : e);
+/**
+ * A cut zstd stream in the words the other decoders (and zstd itself) use: fzstd says
+ * "unexpected EOF", zlib's zstd "unexpected end of file".
+ */
+const zstdFailure = (e: unknown): unknown => (/unexpected (EOF|end of file)/i.test(messageOf(e)) ? new Error('unexpected end of data') : e);
 
 async function* unzstdJs(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
@@ -274,13 +277,13 @@ async function* unzstdJs(r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
       for (let at = 0; at < c.length; at += ZSTD_PIECE) {
         push(c.subarray(at, at + ZSTD_PIECE), false);
         yield* flush();
-        if (failure) throw fzstdFailure(failure);
+        if (failure) throw zstdFailure(failure);
         if (spent) return;
       }
     }
     push(new Uint8Array(0), true);
     yield* flush();
-    if (failure) throw fzstdFailure(failure);
+    if (failure) throw zstdFailure(failure);
   } finally {
     await input.return(undefined);
   }
@@ -534,12 +537,12 @@ const zlibZstd = (): ZstdFactory | null => {
 
 type Decoder = (r: FileRange, meter: Meter) => AsyncGenerator<Buffer>;
 
-/** zlib's zstd, with zlib's "unexpected end of file" in the words the other zstd decoders use. */
+/** zlib's zstd, its failures worded as the other zstd decoders word them. */
 async function* zlibZstdStream(z: ZstdFactory, r: FileRange, meter: Meter): AsyncGenerator<Buffer> {
   try {
     yield* zlibStream(z({ chunkSize: ZLIB_OUTPUT_CHUNK }), r, meter);
   } catch (e) {
-    throw /unexpected end of file/i.test(messageOf(e)) ? new Error('unexpected end of data') : e;
+    throw zstdFailure(e);
   }
 }
 
@@ -562,8 +565,9 @@ export const decoderFor = (kind: Compression): { name: string; decode: Decoder }
     }
     case 'xz':
       // no -q: warnings (an integrity check it cannot verify) must reach stderr, where they
-    // fail the stream as the WebAssembly decoder fails it. -M: the WebAssembly decoder refuses dictionaries past what it can allocate; the host
-      // tool would otherwise take any size a hostile header claims.
+      // fail the stream as the WebAssembly decoder fails it. --memlimit-decompress: the
+      // WebAssembly decoder refuses dictionaries past what it can allocate; the host tool
+      // would otherwise take any size a hostile header claims.
       return host('xz', ['-d', '-c', '-T1', '--memlimit-decompress=1GiB']) ?? { name: 'xz-decompress', decode: unxzWasm };
     case 'bzip2':
       // no -q: bzip2's warning about trailing data must reach stderr, where it fails the stream

@@ -302,7 +302,7 @@ const inputFor = (method: number, compressedSize: number): number => {
  * The first HEAD_BYTES of a member. A member costs one read in the common case: its local
  * header, name, extra field and first bytes together (through the read-ahead window).
  */
-const memberHead = async (win: Window, fh: FileHandle, e: CentralEntry, localPos: number, fileSize: number): Promise<Buffer> => {
+const memberHead = async (win: Window, fh: FileHandle, e: CentralEntry, localPos: number, fileSize: number): Promise<{ head: Buffer; dataOffset: number }> => {
   if (e.method !== METHOD_STORED && e.method !== METHOD_DEFLATE && e.method !== METHOD_BZIP2 && e.method !== METHOD_LZMA) {
     throw new Error(`compression method ${e.method}${METHOD_NAMES[e.method] ? ` (${METHOD_NAMES[e.method]})` : ''} is not supported`);
   }
@@ -322,26 +322,24 @@ const memberHead = async (win: Window, fh: FileHandle, e: CentralEntry, localPos
   if (first.length < want) throw new Error('data runs past the end of the file');
   switch (e.method) {
     case METHOD_STORED:
-      return first;
+      return { head: first, dataOffset };
     case METHOD_DEFLATE:
-      return inflateHead(first, e.compressedSize, (len) => readAt(fh, dataOffset, len));
+      return { head: await inflateHead(first, e.compressedSize, (len) => readAt(fh, dataOffset, len)), dataOffset };
     case METHOD_BZIP2:
-      return bunzip2Head(first);
+      return { head: bunzip2Head(first), dataOffset };
     default:
-      return lzmaMemberHead(first, e.size === 0xffffffff ? -1 : e.size);
+      return { head: lzmaMemberHead(first, e.size === 0xffffffff ? -1 : e.size), dataOffset };
   }
 };
 
 /**
- * A member's whole body, for its identity: stored and deflated members only (what real
- * release zips use); null for other methods or when the data is not the size the central
+ * A member's whole body, for its identity, from where memberHead found its data (the local
+ * header is checked there): stored and deflated members only (what real release zips use);
+ * null for other methods or when the data is not the size the central
  * directory says. Bounded by the caller (ListingBuilder.identityLimit).
  */
-const memberBody = async (fh: FileHandle, e: CentralEntry, localPos: number): Promise<Buffer | null> => {
+const memberBody = async (fh: FileHandle, e: CentralEntry, dataOffset: number): Promise<Buffer | null> => {
   if (e.method !== METHOD_STORED && e.method !== METHOD_DEFLATE) return null;
-  const fixed = await readAt(fh, localPos, 30);
-  if (fixed.length < 30 || fixed.readUInt32LE(0) !== SIG_LOCAL) return null;
-  const dataOffset = localPos + 30 + fixed.readUInt16LE(26) + fixed.readUInt16LE(28);
   const data = await readAt(fh, dataOffset, e.compressedSize);
   if (data.length < e.compressedSize) return null;
   const body = e.method === METHOD_STORED ? data : inflateRawSync(data, { maxOutputLength: Math.max(1, e.size) });
@@ -459,8 +457,9 @@ export async function walkZip(fh: FileHandle, fileSize: number, b: ListingBuilde
     }
     if (e.size === 0 && e.compressedSize === 0) continue;
     let head: Buffer;
+    let dataOffset: number;
     try {
-      head = await memberHead(local, fh, e, localPos, fileSize);
+      ({ head, dataOffset } = await memberHead(local, fh, e, localPos, fileSize));
     } catch (err) {
       // One damaged member should not hide the others.
       b.fail(`zip: member ${where}: ${(err as Error).message}`);
@@ -469,7 +468,7 @@ export async function walkZip(fh: FileHandle, fileSize: number, b: ListingBuilde
     const kind = b.file(e.name, head, e.size);
     if (b.wantsBody(kind, e.size)) {
       try {
-        const body = await memberBody(fh, e, localPos);
+        const body = await memberBody(fh, e, dataOffset);
         if (body) b.body(e.name, body);
       } catch {
         // the listing already has this member; an identity that cannot be read is just absent

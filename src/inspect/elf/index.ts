@@ -124,7 +124,7 @@ export function readElfFactsHashedSync(path: string): ElfFacts {
     let got = head.copy(whole, 0, 0, Math.min(n, size));
     got += readFully(fd, whole, got, size - got, got);
     const buf = whole.subarray(0, got);
-    const facts = guarded(path, () => parseElf(path, got, buf, (offset, length) => buf.subarray(offset, offset + length)));
+    const facts = readElfFactsFromBuffer(buf, path);
     facts.sha256 = createHash('sha256').update(buf).digest('hex');
     return facts;
   });
