@@ -14,7 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, benchWorkDir, cliOptions, median } from './lib.mjs';
+import { REPO, benchWorkDir, cliOptions, measure, median } from './lib.mjs';
 
 const { opt, flag } = cliOptions();
 const RUNS = Number(opt('runs', '5'));
@@ -118,20 +118,7 @@ process.stdout.write(JSON.stringify({ members: l.members, binaryCount: l.binaryC
 );
 
 /** user+sys CPU (children included), wall and peak RSS of one command; stdout returned. */
-function timed(cmd, args, env = {}) {
-  const out = path.join(work, `time-${process.pid}`);
-  const t0 = performance.now();
-  const r = spawnSync(GNU_TIME, ['-f', '%U %S %M', '-o', out, cmd, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-    maxBuffer: 1 << 30,
-  });
-  const wallMs = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 500)}`);
-  const last = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ');
-  rmSync(out, { force: true });
-  return { cpuMs: (Number(last[0]) + Number(last[1])) * 1000, wallMs, rssMB: Number(last[2]) / 1024, stdout: String(r.stdout) };
-}
+const timed = (cmd, args, env = {}) => measure(cmd, args, { stdout: 'pipe', env, tmp: work });
 
 const native = (kind, file) => (kind === 'zip' ? ['zipinfo', [file]] : ['tar', ['-tvf', file]]);
 const sides = [];

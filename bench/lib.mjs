@@ -196,7 +196,8 @@ export const haveGnuTime = () => existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-
 
 /**
  * Run a command to completion; wall time measured here (monotonic clock around the child),
- * peak RSS of the child from GNU time's %M (getrusage ru_maxrss). Without GNU time, a node
+ * CPU time (user + system, children it waited for included) and peak RSS of the child from
+ * GNU time's %U %S %M (getrusage); its output as text with `stdout: 'pipe'`. Without GNU time, a node
  * child reports its own process.resourceUsage().maxRSS through a --require'd preload; other
  * commands then have no RSS figure.
  */
@@ -237,7 +238,7 @@ export function measure(cmd, args, { stdout = 'ignore', env, tmp, okCodes = [0] 
     cpuMs = (user + sys) * 1000;
     rmSync(rssFile, { force: true });
   }
-  return { wallMs, rssMB: rssKB / 1024, cpuMs, status: r.status };
+  return { wallMs, rssMB: rssKB / 1024, cpuMs, status: r.status, stdout: stdout === 'pipe' ? String(r.stdout) : undefined };
 }
 let gnuTime;
 const haveGnuTimeCached = () => (gnuTime ??= haveGnuTime());
