@@ -2,7 +2,7 @@
  * `seedaudit scan`: acquire the graph, run the pipeline, write the reports, exit with the
  * gate's verdict (0 pass, 1 gate failed, 2 input error).
  */
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { ioReason } from '../files.js';
 import path from 'node:path';
 import { InputError, EXIT } from '../errors.js';
@@ -13,7 +13,7 @@ import { loadRules } from '../classify/rules.js';
 import { loadAllowlist, resolveAllowlistPath, todayUtc, isDate } from '../gate/allowlist.js';
 import { FAIL_ON } from '../gate/gate.js';
 import { scanGraph } from '../scan.js';
-import { FORMATS, renderReport, type Format } from '../report/formats.js';
+import { FORMATS, renderReportChunks, type Format } from '../report/formats.js';
 import { loadReport } from '../report/load.js';
 import type { FailOn, ScanReport } from '../model/report.js';
 import { helpText, parseArgs, one, many } from './args.js';
@@ -139,15 +139,19 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   };
   const progress = !p.flags.has('quiet') && io.stderrIsTTY ? (msg: string) => io.stderr(`\r\x1b[2K${msg}`) : undefined;
   progress?.('seedaudit: reading the derivation graph…');
-  const graph = await acquireGraph(req);
-  const declared = metaFile ? readMetaFile(path.resolve(io.cwd, metaFile)) : undefined;
-  progress?.(`seedaudit: classifying ${graph.derivations.size} derivations…`);
-  // loaded only when used: the ELF and archive readers (and xz's WebAssembly) cost start-up time
-  const inspect = p.flags.has('no-inspect')
-    ? undefined
-    : (await import('../inspect/index.js')).makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress, archive: archiveLimits });
-  const manyRoots = rootsFile !== undefined || rootsReport !== undefined ? { entries: rootEntries?.length ?? graph.roots.length, evalErrors: evalFailures } : undefined;
-  const report = await scanGraph(graph, { rules, allowlist, failOn, failOnProvenance, today, baseline, inspect, declared, manyRoots });
+  // the graph is read and scanned inside this function, so that it can be collected before the
+  // report is rendered: at 1M derivations it is gigabytes, and nothing after the scan reads it
+  const report = await (async () => {
+    const graph = await acquireGraph(req);
+    const declared = metaFile ? readMetaFile(path.resolve(io.cwd, metaFile)) : undefined;
+    progress?.(`seedaudit: classifying ${graph.derivations.size} derivations…`);
+    // loaded only when used: the ELF and archive readers (and xz's WebAssembly) cost start-up time
+    const inspect = p.flags.has('no-inspect')
+      ? undefined
+      : (await import('../inspect/index.js')).makeInspector({ storeRoot: req.storeRoot, env: io.env, onProgress: progress, archive: archiveLimits });
+    const manyRoots = rootsFile !== undefined || rootsReport !== undefined ? { entries: rootEntries?.length ?? graph.roots.length, evalErrors: evalFailures } : undefined;
+    return scanGraph(graph, { rules, allowlist, failOn, failOnProvenance, today, baseline, inspect, declared, manyRoots });
+  })();
   if (evalFailures.length && !p.flags.has('quiet'))
     io.stderr(`seedaudit: note: ${evalFailures.length} attribute${evalFailures.length === 1 ? ' that failed to evaluate was' : 's that failed to evaluate were'} not scanned (listed in the report's manyRoots.evalErrors${rootsReport ? ' and the roots report' : ''})\n`);
   progress?.('');
@@ -162,7 +166,7 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   const toStdout = (target: string | undefined) => target === undefined || target === '-';
   const color = resolveColor(one(p, 'color'), io) && toStdout(output);
   const render = (fmt: Format, target: string | undefined) =>
-    renderReport(fmt, report, {
+    renderReportChunks(fmt, report, {
       color: toStdout(target) ? color : false,
       verbose: p.flags.has('verbose'),
       rules: rules.map((r) => ({ id: r.id, description: r.description })),
@@ -174,13 +178,12 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   // summary, not a report asked for by --format / --json / --output
   // --roots-report - takes stdout: the text summary then goes nowhere unless asked for
   if ((!p.flags.has('quiet') && rootsReport !== '-') || output || p.values.has('format')) outputs.push({ format, target: output });
-  const rendered: { target: string | undefined; text: string }[] = [];
-  for (const o of outputs) rendered.push({ ...o, text: await render(o.format, o.target) });
-  if (rootsReport !== undefined)
-    rendered.push({
-      target: rootsReport,
-      text: renderRootsReport(report, rootEntries ?? undefined),
-    });
+  // each report is rendered as it is written (a JSON report in pieces: its text is never whole)
+  const rendered: { target: string | undefined; chunks: () => Promise<Iterable<string>> }[] = outputs.map((o) => ({
+    target: o.target,
+    chunks: () => render(o.format, o.target),
+  }));
+  if (rootsReport !== undefined) rendered.push({ target: rootsReport, chunks: async () => [renderRootsReport(report, rootEntries ?? undefined)] });
   // Every file is written whole under a temporary name first and renamed into place only
   // once stdout, too, was written: a run that ends in exit 2 (a full disk, a closed pipe)
   // leaves no report behind, and a kill mid-write never leaves a truncated one.
@@ -188,16 +191,29 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   try {
     for (const r of rendered) {
       if (toStdout(r.target)) {
-        io.stdout(r.text);
+        for (const piece of await r.chunks()) io.stdout(piece);
         continue;
       }
       const file = path.resolve(io.cwd, r.target!);
       const tmp = path.join(path.dirname(file), `.${path.basename(file)}.seedaudit-${process.pid}-${staged.length}.tmp`);
       staged.push({ tmp, file, target: r.target! });
+      const chunks = await r.chunks();
+      const fail = (e: unknown) => new InputError(`cannot write ${r.target}: ${ioReason(e)}`);
+      let fd: number;
       try {
-        writeFileSync(tmp, r.text, { flag: 'wx' });
+        fd = openSync(tmp, 'wx');
       } catch (e) {
-        throw new InputError(`cannot write ${r.target}: ${ioReason(e)}`);
+        throw fail(e);
+      }
+      try {
+        // a renderer's bug is thrown as is (an internal error), the file's own errors as InputError
+        for (const piece of chunks) writeWhole(fd, piece, fail);
+      } finally {
+        try {
+          closeSync(fd);
+        } catch (e) {
+          throw fail(e);
+        }
       }
     }
     await flushStdout(io);
@@ -214,3 +230,16 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
   }
   return report.gate.passed ? EXIT.pass : EXIT.gateFailed;
 };
+
+/** Write all of `text` to `fd`: a short write (a disk that filled up) is retried until it errs. */
+function writeWhole(fd: number, text: string, fail: (e: unknown) => Error): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += writeSync(fd, bytes, at, bytes.length - at);
+    } catch (e) {
+      throw fail(e);
+    }
+  }
+}

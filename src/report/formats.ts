@@ -20,9 +20,20 @@ export interface RenderOptions {
 }
 
 export async function renderReport(format: Format, report: ScanReport, opts: RenderOptions): Promise<string> {
+  return [...(await renderReportChunks(format, report, opts))].join('');
+}
+
+/**
+ * The report as pieces to write one after the other. JSON, the format of large scans, comes in
+ * pieces of about 1 MiB (see jsonChunks), so its text is never held whole; the others are one piece.
+ */
+export async function renderReportChunks(format: Format, report: ScanReport, opts: RenderOptions): Promise<Iterable<string>> {
+  if (format === 'json') return (await import('./json.js')).jsonChunks(report);
+  return [await renderWhole(format, report, opts)];
+}
+
+async function renderWhole(format: Exclude<Format, 'json'>, report: ScanReport, opts: RenderOptions): Promise<string> {
   switch (format) {
-    case 'json':
-      return (await import('./json.js')).renderJson(report);
     case 'text':
       return (await import('./text.js')).renderText(report, opts);
     case 'html':
