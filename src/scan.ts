@@ -8,9 +8,9 @@ import type { DerivationGraph, PackageMeta } from './model/graph.js';
 import { checkProvenance, provenanceItems } from './model/provenance.js';
 import { baselineKeysOf, countItems } from './model/gate.js';
 import { isFixedOutput } from './model/graph.js';
-import { collectInputs, gatherFacts } from './facts/index.js';
+import { collectInputs, factGatherer } from './facts/index.js';
 import { GraphIndex } from './graph/index.js';
-import { classifyAll } from './classify/classify.js';
+import { classifyInput } from './classify/classify.js';
 import type { ClassifiedInput, RawInput } from './model/input.js';
 import type { ContentFacts } from './model/facts.js';
 import { placeInputs } from './classify/closure.js';
@@ -62,9 +62,14 @@ export interface ScanOptions {
 export async function scanGraph(graph: DerivationGraph, opts: ScanOptions): Promise<ScanReport> {
   const raw = collectInputs(graph);
   const index = new GraphIndex(graph);
-  const facts = gatherFacts(raw, index);
-  if (opts.inspect) for (const [id, c] of await opts.inspect.contents(raw)) facts.get(id)!.contents = c;
-  const classified = classifyAll(raw, facts, opts.rules);
+  // what the bytes in the store show, then each input's facts, classified at once (see factGatherer)
+  const contents = opts.inspect ? await opts.inspect.contents(raw) : null;
+  const factsOf = factGatherer(index);
+  const classified = raw.map((i) => {
+    const facts = factsOf(i);
+    facts.contents = contents?.get(i.id) ?? null;
+    return classifyInput(i, facts, opts.rules);
+  });
   const observed = opts.inspect ? await opts.inspect.elf(classified, index) : [];
   const classOf = new Map(classified.map((c) => [c.id, c.class]));
   const { placement, trust } = placeInputs(graph, raw, {

@@ -308,6 +308,3 @@ export function classifyInput(input: RawInput, facts: InputFacts, rules: Compile
   };
 }
 
-export function classifyAll(inputs: RawInput[], facts: Map<string, InputFacts>, rules: CompiledRule[]): ClassifiedInput[] {
-  return inputs.map((i) => classifyInput(i, facts.get(i.id)!, rules));
-}

@@ -94,3 +94,13 @@ export function gatherFacts(inputs: RawInput[], index: GraphIndex): Map<string, 
   const g = new FactGatherer(index);
   return new Map(inputs.map((i) => [i.id, g.factsOf(i)]));
 }
+
+/**
+ * The facts of one input at a time (consumer facts shared between inputs are computed once).
+ * The scan classifies each input as soon as its facts are gathered and drops them: held for
+ * every input of a 100k-derivation graph they were ~55 MB that nothing reads afterwards.
+ */
+export function factGatherer(index: GraphIndex): (input: RawInput) => InputFacts {
+  const g = new FactGatherer(index);
+  return (input) => g.factsOf(input);
+}
