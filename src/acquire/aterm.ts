@@ -15,7 +15,7 @@ import { InputError } from '../errors.js';
 import { parseHash, toSRI } from '../graph/hash.js';
 import { fixedOutputPath, isValidStoreName, outputPathName, storePathProblem } from '../graph/store-path.js';
 import { DEFAULT_SPLIT_LIMITS, nestsDeeperThan } from '../graph/json-stream.js';
-import { leanAttrs, type Interner } from '../graph/lean.js';
+import { leanAttrs, record, type Interner } from '../graph/lean.js';
 import {
   LEAN_ENV_KEYS,
   storePathName,
@@ -43,7 +43,7 @@ export const oneLine = (s: string): string =>
 /** Quote a value from the file in a message, cut short so a hostile file cannot flood it. */
 const show = (s: string): string => JSON.stringify(s.length > 200 ? s.slice(0, 200) + '…' : s);
 
-/** Output names and env keys come from the file: keep `__proto__` an ordinary key. */
+/** Input derivations are keyed by unique paths: a hash table (see `record` for the others). */
 const dict = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
 class Scanner {
@@ -354,7 +354,7 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
 
   // Output path names derive from the .drv's own name (Nix's `Derivation::name`), not
   // env.name; the two agree for anything Nix wrote.
-  const outputs = dict<DerivationOutput>();
+  const outputs = record<DerivationOutput>();
   if (!sc.openList()) {
     do {
       const at = sc.pos;
@@ -407,7 +407,7 @@ export function parseDrv(text: string, drvPath: string, storeDir?: string, file:
   for (const o in outputs) if (outputs[o].fixed !== null) fixed = true;
   // lean: a derivation that is not a download keeps only what the facts stage reads
   const leanEnv = strings !== undefined && !fixed;
-  const env = dict<string>();
+  const env = record<string>();
   let jsonAt = -1;
   let json: string | undefined;
   let envName: string | undefined;

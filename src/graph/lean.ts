@@ -6,6 +6,20 @@
  */
 import { LEAN_ENV_KEYS } from '../model/graph.js';
 
+/** The prototype of every `record()`: nothing, not even Object.prototype, is inherited through it. */
+const NO_PROTOTYPE: object = Object.freeze(Object.create(null) as object);
+
+/**
+ * An empty record for keys that come from the input (output names, environment keys): no key
+ * is inherited (`constructor`, `toString` read as undefined) and `__proto__` is an ordinary
+ * key, as in `Object.create(null)`; but V8 keeps such an object in fast mode with a hidden
+ * class shared by records of the same keys, while `Object.create(null)` starts a hash table:
+ * ~130 instead of ~510 bytes for a 12-key environment (-25 MB at 100k derivations). Records
+ * keyed by unique strings (inputDrvs' paths) stay `Object.create(null)`: one hidden class per
+ * record would cost more than the table.
+ */
+export const record = <T>(): Record<string, T> => Object.create(NO_PROTOTYPE) as Record<string, T>;
+
 /** One instance per distinct string: the first copy seen is the one every later lookup returns. */
 export class Interner {
   private readonly strings = new Map<string, string>();
@@ -55,7 +69,7 @@ export class Interner {
  * 75 MB of kept values repeat an earlier value: the same hooks, phases and fetcher settings).
  */
 export function leanEnv(env: Record<string, string>, strings?: Interner): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
+  const out = record<string>();
   for (const k in env) if (LEAN_ENV_KEYS.has(k)) out[k] = strings ? strings.of(env[k]) : env[k];
   return out;
 }
@@ -69,7 +83,7 @@ export function sharedEnv(env: Record<string, string>, strings: Interner): Recor
 /** The same for structured attributes (`attr` falls back to them). */
 export function leanAttrs(attrs: Record<string, unknown> | null): Record<string, unknown> | null {
   if (attrs === null) return null;
-  const out = Object.create(null) as Record<string, unknown>;
+  const out = record<unknown>();
   for (const k of Object.keys(attrs)) if (LEAN_ENV_KEYS.has(k)) out[k] = attrs[k];
   return out;
 }

@@ -15,7 +15,7 @@ import { InputError } from '../errors.js';
 import { parseHash, toSRI } from './hash.js';
 import { fixedOutputPath, isValidStoreName, outputPathName, storePathProblem } from './store-path.js';
 import { DumpSplitter, type MemberPlace, type SplitLimits } from './json-stream.js';
-import { Interner, leanAttrs, leanEnv, sharedEnv } from './lean.js';
+import { Interner, leanAttrs, leanEnv, record, sharedEnv } from './lean.js';
 import {
   findRoots,
   storePathName,
@@ -203,7 +203,7 @@ export function parseDerivationJson(
           : storePathName(full);
   // Nix refuses other names; rules match names with regexes, so this also bounds their cost
   if (!isValidStoreName(name)) ctx.fail(`name: ${show(name)} is not a valid derivation name (1-211 of A-Z a-z 0-9 + - . _ ? =)`);
-  const outputs: Record<string, DerivationOutput> = Object.create(null) as Record<string, DerivationOutput>;
+  const outputs = record<DerivationOutput>();
   for (const outName of Object.keys(outputsIn)) {
     outputs[outName] = parseOutput(ctx, ctx.object(outputsIn[outName], `outputs.${outName}`), name, outName);
   }

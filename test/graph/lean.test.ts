@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseNixJson } from '../../src/graph/nix-json.js';
-import { Interner, leanEnv } from '../../src/graph/lean.js';
+import { Interner, leanEnv, record } from '../../src/graph/lean.js';
 import { attr, isFixedOutput, LEAN_ENV_KEYS, type Derivation } from '../../src/model/graph.js';
 import { corpusDir } from '../helpers.js';
 
@@ -72,4 +72,21 @@ t.test('Interner: one instance per string, shared one-element lists', async (t) 
   t.equal(i.list(['out']), l1, 'the same ["out"] list');
   t.not(i.list(['out', 'dev']), i.list(['out', 'dev']), 'longer lists are not shared');
   t.same(leanEnv({ pname: 'p', other: 'o', src: 's' }), { pname: 'p', src: 's' });
+});
+
+t.test('record: keys from the input are own keys only, nothing is inherited, __proto__ is an ordinary key', async (t) => {
+  const r = record<string>();
+  t.equal(r.constructor, undefined, 'no inherited constructor');
+  t.equal(r.toString, undefined, 'no inherited toString');
+  t.notOk('hasOwnProperty' in r);
+  r['__proto__'] = 'x';
+  r.out = 'y';
+  t.same(Object.keys(r), ['__proto__', 'out'], '__proto__ became an own key, in insertion order');
+  t.equal(JSON.stringify(r), '{"__proto__":"x","out":"y"}');
+  t.equal(Object.getPrototypeOf(Object.getPrototypeOf(r)), null, 'the chain ends after one empty, frozen prototype');
+  t.ok(Object.isFrozen(Object.getPrototypeOf(r)), 'nobody can add an inherited key to every record');
+  // the graph readers build outputs and environments as records (ATerm and JSON alike)
+  const env = leanEnv({ pname: 'hello', constructor: 'c' });
+  t.same(Object.keys(env), ['pname']);
+  t.equal(env.constructor, undefined);
 });
