@@ -196,7 +196,6 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
       }
       const file = path.resolve(io.cwd, r.target!);
       const tmp = path.join(path.dirname(file), `.${path.basename(file)}.seedaudit-${process.pid}-${staged.length}.tmp`);
-      staged.push({ tmp, file, target: r.target! });
       const chunks = await r.chunks();
       const fail = (e: unknown) => new InputError(`cannot write ${r.target}: ${ioReason(e)}`);
       let fd: number;
@@ -205,6 +204,8 @@ export const scanCommand: Command = async (argv: string[], io: Io) => {
       } catch (e) {
         throw fail(e);
       }
+      // staged (and so removed on failure) only once created here: an existing file of that name is not ours
+      staged.push({ tmp, file, target: r.target! });
       try {
         // a renderer's bug is thrown as is (an internal error), the file's own errors as InputError
         for (const piece of chunks) writeWhole(fd, piece, fail);
