@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -138,4 +138,25 @@ t.test('--version and --help', async (t) => {
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   t.equal(run(['--version']).out.trim(), pkg.version);
   t.match(run(['--help']).out, /seedaudit scan/);
+});
+
+t.test('reports written to files: the JSON file is the stdout JSON, byte for byte; an unwritable target is one line, exit 2, nothing left behind', async (t) => {
+  const dir = mkdtempSync(path.join(tmp, 'out-'));
+  const file = path.join(dir, 'r.json');
+  const toFile = run(['scan', '--from-json', rustc, '--today', '2026-12-03', '--format', 'json', '--output', file, '--report', `html:${path.join(dir, 'r.html')}`]);
+  const toStdout = run(['scan', '--from-json', rustc, '--today', '2026-12-03', '--format', 'json']);
+  t.equal(toFile.code, 1);
+  t.equal(toStdout.code, 1);
+  const strip = (s: string) => s.replace(/"generatedAt": "[^"]*"/, '');
+  t.equal(strip(readFileSync(file, 'utf8')), strip(toStdout.out), 'same bytes apart from the time stamp');
+  t.same(readdirSync(dir).sort(), ['r.html', 'r.json'], 'no temporary file is left');
+
+  // the parent of the target is a regular file: the write fails after the scan
+  const blocker = path.join(dir, 'not-a-dir');
+  writeFileSync(blocker, 'x');
+  const bad = run(['scan', '--from-json', rustc, '--format', 'json', '--output', path.join(blocker, 'r.json'), '--report', `html:${path.join(dir, 'second.html')}`]);
+  t.equal(bad.code, 2);
+  t.equal(bad.err.trim().split('\n').length, 1, bad.err);
+  t.match(bad.err, /^seedaudit: cannot write .*not-a-dir\/r\.json: a path component is not a directory$/m);
+  t.same(readdirSync(dir).sort(), ['not-a-dir', 'r.html', 'r.json'], 'the report written before the failure is removed too: no partial set of reports');
 });
