@@ -33,9 +33,7 @@ const WALK_DEPTH = 2;
 /** JSON.stringify's pieces for `value` at `indent`, as JSON.stringify(value, null, 2) writes it. */
 function* pieces(value: unknown, indent: string, depth: number): Generator<string> {
   if (depth >= WALK_DEPTH || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    const s = JSON.stringify(value, null, 2);
-    // JSON.stringify indents nested lines from column 0: shift them to where this value sits
-    yield indent && s.includes('\n') ? s.replace(/\n/g, `\n${indent}`) : s;
+    yield stringifiedAt(value, depth);
     return;
   }
   const inner = `${indent}  `;
@@ -60,4 +58,23 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
     yield* pieces(v, inner, depth + 1);
   }
   yield first ? '{}' : `\n${indent}}`;
+}
+
+/**
+ * `value` as JSON.stringify(…, null, 2) writes it `depth` levels deep. JSON.stringify indents
+ * from column 0, so the value is stringified inside `depth` one-element arrays and their
+ * brackets are cut off: its lines then carry the right indent without a second pass over the
+ * text (re-indenting each element with a replace was most of the time of writing the report).
+ */
+function stringifiedAt(value: unknown, depth: number): string {
+  if (depth === 0) return JSON.stringify(value, null, 2);
+  let wrapped: unknown = value;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  const s = JSON.stringify(wrapped, null, 2);
+  // "[\n  [\n    " before the value and "\n  ]\n]" after it, at depth 2
+  let before = 0;
+  for (let i = 1; i <= depth; i++) before += 2 + 2 * i;
+  let after = 0;
+  for (let i = 0; i < depth; i++) after += 2 + 2 * i;
+  return s.slice(before, s.length - after);
 }
