@@ -10,8 +10,9 @@
  * Which decoder (issue 13: archives at native speed; the choice is made per stream, see
  * `decoderFor`):
  * - gzip: node:zlib, always.
- * - zstd: node:zlib's zstd where the running Node has it (22.15+, 23.8+), else the host's
- *   `zstd -dc`, else fzstd (pure JS).
+ * - zstd: the host's `zstd -dc`, else node:zlib's zstd where the running Node has it (22.15+,
+ *   23.8+), else fzstd (pure JS). The host tool first: listing a 110 MB tar.zst on node 24 took
+ *   1.40x GNU tar's CPU through it and 1.55x through zlib's (BENCHMARKS.md, archives).
  * - xz: the host's `xz -dc`, else xz-decompress (xz-embedded compiled to WebAssembly).
  * - bzip2: the host's `bzip2 -dc`, else unbzip2-stream's block decoder (pure JS, ./bzip2.ts).
  * A host decompressor is spawned from an absolute path found on PATH, with an argument
@@ -22,8 +23,10 @@
  * data decoded before the failure has been passed on. Only decompressors run: nothing that
  * is scanned is ever executed.
  *
- * SEEDAUDIT_ARCHIVE_DECODERS=portable forces the fallbacks (no host tool, no zlib zstd),
- * `host` prefers host tools over zlib's zstd, `auto` (the default) is the order above.
+ * SEEDAUDIT_ARCHIVE_DECODERS: `auto` (the default) is the order above; `node` runs no host
+ * tool (zlib for gzip and zstd, the bundled decoders for the rest); `portable` forces the
+ * bundled decoders (no host tool, no zlib zstd); `host` is `auto` (it named host-first zstd
+ * when `auto` preferred zlib's).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { accessSync, closeSync, constants as fsConstants, createReadStream, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
@@ -518,13 +521,13 @@ const fdPosition = (fd: number): number => {
 
 // ---------------------------------------------------------------- the choice
 
-export type DecoderChoice = 'auto' | 'portable' | 'host';
-const CHOICES: readonly DecoderChoice[] = ['auto', 'portable', 'host'];
+export type DecoderChoice = 'auto' | 'node' | 'portable' | 'host';
+const CHOICES: readonly DecoderChoice[] = ['auto', 'node', 'portable', 'host'];
 
 const choice = (): DecoderChoice => {
   const v = process.env.SEEDAUDIT_ARCHIVE_DECODERS;
   if (v === undefined || v === '') return 'auto';
-  if (!(CHOICES as readonly string[]).includes(v)) throw new Error(`SEEDAUDIT_ARCHIVE_DECODERS must be auto, portable or host, not ${JSON.stringify(v)}`);
+  if (!(CHOICES as readonly string[]).includes(v)) throw new Error(`SEEDAUDIT_ARCHIVE_DECODERS must be auto, node, portable or host, not ${JSON.stringify(v)}`);
   return v as DecoderChoice;
 };
 
@@ -550,7 +553,7 @@ async function* zlibZstdStream(z: ZstdFactory, r: FileRange, meter: Meter): Asyn
 export const decoderFor = (kind: Compression): { name: string; decode: Decoder } => {
   const c = choice();
   const host = (tool: string, args: string[]): { name: string; decode: Decoder } | null => {
-    if (c === 'portable') return null;
+    if (c === 'portable' || c === 'node') return null;
     const exe = hostTool(tool);
     return exe ? { name: `host ${tool}`, decode: (r, m) => hostDecode(kind, exe, args, r, m) } : null;
   };
@@ -558,10 +561,12 @@ export const decoderFor = (kind: Compression): { name: string; decode: Decoder }
     case 'gzip':
       return { name: 'zlib', decode: gunzip };
     case 'zstd': {
-      const z = c === 'auto' ? zlibZstd() : null;
-      if (z) return { name: 'zlib zstd', decode: (r, m) => zlibZstdStream(z, r, m) };
       // zstd refuses windows over 128 MiB by itself, like checkZstdWindow (called before any of them)
-      return host('zstd', ['-d', '-c', '-q']) ?? { name: 'fzstd', decode: unzstdJs };
+      const h = host('zstd', ['-d', '-c', '-q']);
+      if (h) return h;
+      const z = c === 'portable' ? null : zlibZstd();
+      if (z) return { name: 'zlib zstd', decode: (r, m) => zlibZstdStream(z, r, m) };
+      return { name: 'fzstd', decode: unzstdJs };
     }
     case 'xz':
       // no -q: warnings (an integrity check it cannot verify) must reach stderr, where they

@@ -41,8 +41,10 @@ const nameUnder = (choice: string, kind: (typeof CODECS)[number]['kind']): Promi
 t.test('the choice: native where it can be, the portable decoders when told', async (t) => {
   t.equal(await nameUnder('auto', 'gzip'), 'zlib');
   t.equal(await nameUnder('portable', 'gzip'), 'zlib', 'zlib is part of every Node: gzip has no other decoder');
-  t.equal(await nameUnder('auto', 'zstd'), hasZlibZstd ? 'zlib zstd' : hasTool('zstd') ? 'host zstd' : 'fzstd');
-  t.equal(await nameUnder('host', 'zstd'), hasTool('zstd') ? 'host zstd' : 'fzstd');
+  t.equal(await nameUnder('auto', 'zstd'), hasTool('zstd') ? 'host zstd' : hasZlibZstd ? 'zlib zstd' : 'fzstd', 'the host tool first: it was the faster');
+  t.equal(await nameUnder('host', 'zstd'), await nameUnder('auto', 'zstd'), 'host is auto');
+  t.equal(await nameUnder('node', 'zstd'), hasZlibZstd ? 'zlib zstd' : 'fzstd', 'node: no host process');
+  t.same([await nameUnder('node', 'xz'), await nameUnder('node', 'bzip2'), await nameUnder('node', 'gzip')], ['xz-decompress', 'bzip2.ts', 'zlib']);
   t.equal(await nameUnder('auto', 'xz'), hasTool('xz') ? 'host xz' : 'xz-decompress');
   t.equal(await nameUnder('auto', 'bzip2'), hasTool('bzip2') ? 'host bzip2' : 'bzip2.ts');
   t.same(
@@ -54,7 +56,7 @@ t.test('the choice: native where it can be, the portable decoders when told', as
   const file = path.join(root, 'one.xz');
   writeFileSync(file, Buffer.from('fd377a585a0000', 'hex'));
   const l = await withDecoders('fast', () => inspectPath(file));
-  t.equal(l.error, 'xz: SEEDAUDIT_ARCHIVE_DECODERS must be auto, portable or host, not "fast" at the start of the xz stream, before the first member');
+  t.equal(l.error, 'xz: SEEDAUDIT_ARCHIVE_DECODERS must be auto, node, portable or host, not "fast" at the start of the xz stream, before the first member');
 });
 
 /** Every decoder choice that means something different here, for `kind`. */
