@@ -62,7 +62,7 @@ t.test('the choice: native where it can be, the portable decoders when told', as
 /** Every decoder choice that means something different here, for `kind`. */
 const choicesFor = async (kind: (typeof CODECS)[number]['kind']): Promise<string[]> => {
   const seen = new Map<string, string>();
-  for (const c of ['auto', 'host', 'portable']) {
+  for (const c of ['auto', 'node', 'host', 'portable']) {
     const name = await nameUnder(c, kind);
     if (![...seen.values()].includes(name)) seen.set(c, name);
   }
