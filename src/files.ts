@@ -65,20 +65,34 @@ export function openRegularFile(file: string, label = file): { fd: number; size:
   return { fd, size: st.size };
 }
 
+/**
+ * Reads up to `length` bytes at file position `pos` into `buf` from index `at`, looping over
+ * short reads; fewer only when the file ends first. Returns how many were read.
+ */
+export function readFully(fd: number, buf: Uint8Array, at: number, length: number, pos: number): number {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, at + got, length - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/** Up to `length` bytes at `pos` in a new buffer; fewer only when the file ends first. */
+export function readAtSync(fd: number, pos: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.max(0, length));
+  const got = readFully(fd, buf, 0, buf.length, pos);
+  return got === buf.length ? buf : buf.subarray(0, got);
+}
+
 /** Read a whole regular file, refusing it when it is over `maxBytes`. */
 export function readRegularFileSync(file: string, opts: { label?: string; maxBytes: number }): Buffer {
   const label = opts.label ?? file;
   const { fd, size } = openRegularFile(file, label);
   try {
     if (size > opts.maxBytes) throw new InputError(`${label}: ${size} bytes, over the ${opts.maxBytes}-byte limit for this kind of file`);
-    const buf = Buffer.alloc(size);
-    let got = 0;
-    while (got < size) {
-      const n = readSync(fd, buf, got, size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return got === size ? buf : buf.subarray(0, got);
+    return readAtSync(fd, 0, size);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`${label}: ${ioReason(e)}`);

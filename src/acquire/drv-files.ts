@@ -3,11 +3,11 @@
  * one under `--store-root`), so an audit needs no nix binary and no daemon: only read
  * access to the store, which CI caches and Guix machines both give.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { readRegularFileSync, resolveInside } from '../files.js';
+import { readFully, readRegularFileSync, resolveInside } from '../files.js';
 import { Interner } from '../graph/lean.js';
 import type { Derivation, DerivationGraph } from '../model/graph.js';
 import { oneLine, parseDrv } from './aterm.js';
@@ -74,13 +74,7 @@ class DrvReader {
       const st = fstatSync(fd);
       if (!st.isFile() || st.size > MAX_DRV_BYTES) return -1;
       if (st.size > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(st.size, this.buf.length * 2));
-      let got = 0;
-      while (got < st.size) {
-        const n = readSync(fd, this.buf, got, st.size - got, got);
-        if (n === 0) break;
-        got += n;
-      }
-      return got;
+      return readFully(fd, this.buf, 0, st.size, 0);
     } catch {
       return -1;
     } finally {

@@ -3,10 +3,11 @@
  * regular files are classified by their first bytes, symlinks are never followed and
  * special files never opened, so neither a link loop nor a FIFO can stall the walk.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
+import { readAtSync } from '../../files.js';
 import type { ListingBuilder } from './listing.js';
 import { HEAD_BYTES } from './types.js';
 
@@ -45,18 +46,6 @@ const inspectFile = (abs: string, rel: string, b: ListingBuilder): void => {
   } finally {
     closeSync(fd);
   }
-};
-
-/** Up to `len` bytes at `pos`; fewer only when the file ends first. */
-const readAtSync = (fd: number, pos: number, len: number): Buffer => {
-  const buf = Buffer.allocUnsafe(Math.max(0, len));
-  let got = 0;
-  while (got < len) {
-    const n = readSync(fd, buf, got, len - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got === len ? buf : buf.subarray(0, got);
 };
 
 export async function walkDirectory(root: string, b: ListingBuilder): Promise<void> {

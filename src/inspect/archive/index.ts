@@ -5,7 +5,8 @@
  * what it reads. The format is recognised by magic bytes, never by file name, because
  * fetched files are often named after their URL.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
+import { readAtSync } from '../../files.js';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -177,15 +178,10 @@ const plainFileSync = (file: string, b: ListingBuilder): boolean => {
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size === 0) return false;
-    const head = Buffer.allocUnsafe(Math.min(st.size, HEAD_BYTES));
-    let got = 0;
-    while (got < head.length) {
-      const n = readSync(fd, head, got, head.length - got, got);
-      if (n === 0) break;
-      got += n;
-    }
+    const want = Math.min(st.size, HEAD_BYTES);
+    const head = readAtSync(fd, 0, want);
     // a file that shrank since fstat, or that holds a container, goes the general way
-    if (got < head.length || sniffContainer(head) !== null || looksLikeTar(head) || hasUstarMagic(head)) return false;
+    if (head.length < want || sniffContainer(head) !== null || looksLikeTar(head) || hasUstarMagic(head)) return false;
     const base = path.basename(file);
     b.format = 'file';
     if (b.entry(`"${base}"`)) b.file(base, head, st.size);

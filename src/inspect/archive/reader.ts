@@ -3,7 +3,7 @@
  * seeks, so an uncompressed tar costs only its headers) and one over a decompressed
  * stream (skips must decode and drop the bytes).
  */
-import { readSync } from 'node:fs';
+import { readFully } from '../../files.js';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Up to `len` bytes at `pos`; fewer only when the file ends first. */
@@ -143,12 +143,7 @@ export class FileRangeReader implements ByteReader {
   private fill(want: number): void {
     const len = Math.min(Math.max(want, READ_AHEAD), this.end - this.pos);
     const buf = len <= READ_AHEAD ? this.spare : Buffer.allocUnsafe(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(this.fh.fd, buf, got, len - got, this.pos + got);
-      if (n === 0) break;
-      got += n;
-    }
+    const got = readFully(this.fh.fd, buf, 0, len, this.pos);
     this.windowPos = this.pos;
     this.window = buf.subarray(0, got);
   }

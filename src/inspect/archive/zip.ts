@@ -8,7 +8,7 @@
  * are refused before any member is decoded.
  */
 import { constants, inflateRawSync } from 'node:zlib';
-import { readSync } from 'node:fs';
+import { readAtSync } from '../../files.js';
 import type { FileHandle } from 'node:fs/promises';
 import { Bzip2Decoder } from './bzip2.js';
 import type { ListingBuilder } from './listing.js';
@@ -116,22 +116,6 @@ const findDirectory = async (fh: FileHandle, fileSize: number): Promise<Director
 };
 
 /**
- * A positioned synchronous read (fewer bytes only at the end of the file). The inspect
- * stage reads one archive at a time, and a thread-pool round trip per member cost more
- * than the read.
- */
-const readAtSync = (fh: FileHandle, pos: number, len: number): Buffer => {
-  const buf = Buffer.allocUnsafe(Math.max(0, len));
-  let got = 0;
-  while (got < len) {
-    const n = readSync(fh.fd, buf, got, len - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got === len ? buf : buf.subarray(0, got);
-};
-
-/**
  * Reads forward through [start, end) in windows (1 MiB by default), so a directory of
  * 200000 entries costs a few hundred reads, not three per entry.
  */
@@ -151,7 +135,9 @@ class Window {
       // hostile zip) reads only what is asked, so it cannot cost a window per entry.
       const forward = pos >= this.bufPos && pos <= this.bufPos + this.buf.length + this.ahead;
       this.bufPos = pos;
-      this.buf = readAtSync(this.fh, pos, Math.min(Math.max(len, forward ? this.ahead : 512), this.end - pos));
+      // synchronous: the inspect stage reads one archive at a time, and a thread-pool round
+      // trip per member cost more than the read
+      this.buf = readAtSync(this.fh.fd, pos, Math.min(Math.max(len, forward ? this.ahead : 512), this.end - pos));
       if (this.buf.length < len) return null;
     }
     return this.buf.subarray(pos - this.bufPos, pos - this.bufPos + len);

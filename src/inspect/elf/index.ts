@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { ElfFacts } from '../../model/report.js';
 import { parseElf } from './parse.js';
+import { readFully } from '../../files.js';
 
 export { LIMITS } from './parse.js';
 
@@ -137,17 +138,6 @@ function guarded(path: string, parse: () => ElfFacts): ElfFacts {
   } catch (e) {
     return { path, elf: true, error: `internal error: ${message(e)}` };
   }
-}
-
-/** Reads `length` bytes at file position `pos` into buf[at…]; fewer only at end of file. */
-function readFully(fd: number, buf: Buffer, at: number, length: number, pos: number): number {
-  let got = 0;
-  while (got < length) {
-    const n = fs.readSync(fd, buf, at + got, length - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
