@@ -89,12 +89,6 @@ class FactGatherer {
   }
 }
 
-/** Facts of every input, keyed by input id. */
-export function gatherFacts(inputs: RawInput[], index: GraphIndex): Map<string, InputFacts> {
-  const g = new FactGatherer(index);
-  return new Map(inputs.map((i) => [i.id, g.factsOf(i)]));
-}
-
 /**
  * The facts of one input at a time (consumer facts shared between inputs are computed once).
  * The scan classifies each input as soon as its facts are gathered and drops them: held for

@@ -19,10 +19,6 @@ export interface RenderOptions {
   sarifFallback?: string | null;
 }
 
-export async function renderReport(format: Format, report: ScanReport, opts: RenderOptions): Promise<string> {
-  return [...(await renderReportChunks(format, report, opts))].join('');
-}
-
 /**
  * The report as pieces to write one after the other. JSON, the format of large scans, comes in
  * pieces of about 1 MiB (see jsonChunks), so its text is never held whole; the others are one piece.

@@ -1,10 +1,6 @@
-import type { ScanReport } from '../model/report.js';
-
-/** The JSON report: the ScanReport as is, stable key order, two-space indent. */
-export const renderJson = (r: ScanReport): string => [...jsonChunks(r)].join('');
-
 /**
- * The same bytes as `JSON.stringify(value, null, 2) + '\n'`, in pieces of about `chunk`
+ * The JSON report: the ScanReport as is, stable key order, two-space indent. The same bytes as
+ * `JSON.stringify(value, null, 2) + '\n'`, in pieces of about `chunk`
  * characters. A 1M-derivation report is ~330 MB of text: written whole it is held twice (the
  * string and the buffer written), which was a fifth of the scan's peak memory. The report's
  * top levels are walked here and every element below them (an input, a gate item) is
@@ -13,29 +9,29 @@ export const renderJson = (r: ScanReport): string => [...jsonChunks(r)].join('')
 export function* jsonChunks(value: unknown, chunk = 1 << 20): Generator<string> {
   let parts: string[] = [];
   let size = 0;
-  const out = function* (s: string): Generator<string> {
-    parts.push(s);
-    size += s.length;
+  for (const piece of pieces(value, 0)) {
+    parts.push(piece);
+    size += piece.length;
     if (size >= chunk) {
       yield parts.join('');
       parts = [];
       size = 0;
     }
-  };
-  for (const piece of pieces(value, '', 0)) yield* out(piece);
-  yield* out('\n');
-  if (size) yield parts.join('');
+  }
+  parts.push('\n');
+  yield parts.join('');
 }
 
 /** Containers above this depth are walked; deeper ones are stringified whole. */
 const WALK_DEPTH = 2;
 
-/** JSON.stringify's pieces for `value` at `indent`, as JSON.stringify(value, null, 2) writes it. */
-function* pieces(value: unknown, indent: string, depth: number): Generator<string> {
+/** JSON.stringify's pieces for `value` `depth` levels deep, as JSON.stringify(value, null, 2) writes it. */
+function* pieces(value: unknown, depth: number): Generator<string> {
   if (depth >= WALK_DEPTH || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     yield stringifiedAt(value, depth);
     return;
   }
+  const indent = '  '.repeat(depth);
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) return yield '[]';
@@ -45,7 +41,7 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
       const v: unknown = value[i];
       // as JSON.stringify: what JSON cannot hold is null inside an array
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') yield 'null';
-      else yield* pieces(v, inner, depth + 1);
+      else yield* pieces(v, depth + 1);
     }
     return yield `\n${indent}]`;
   }
@@ -55,7 +51,7 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
     yield `${first ? '{' : ','}\n${inner}${JSON.stringify(k)}: `;
     first = false;
-    yield* pieces(v, inner, depth + 1);
+    yield* pieces(v, depth + 1);
   }
   yield first ? '{}' : `\n${indent}}`;
 }

@@ -5,7 +5,7 @@
  */
 import type { Derivation, DerivationGraph } from '../../src/model/graph.js';
 import type { ContentFacts, InputFacts } from '../../src/model/facts.js';
-import { collectInputs, gatherFacts } from '../../src/facts/index.js';
+import { collectInputs, factGatherer } from '../../src/facts/index.js';
 import { GraphIndex } from '../../src/graph/index.js';
 
 export interface InputSpec {
@@ -98,7 +98,7 @@ export function factsFor(spec: InputSpec): InputFacts {
   const { graph } = graphFor(spec);
   const inputs = collectInputs(graph);
   const wanted = inputs.find((i) => i.name === spec.name)!;
-  const facts = gatherFacts([wanted], new GraphIndex(graph)).get(wanted.id)!;
+  const facts = factGatherer(new GraphIndex(graph))(wanted);
   if (spec.contents)
     facts.contents = { format: 'tar.gz', members: 10, byKind: {}, binaryCount: 0, binaries: [], error: null, capped: null, ...spec.contents };
   return facts;

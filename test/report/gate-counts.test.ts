@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { renderReport, FORMATS, type Format } from '../../src/report/formats.js';
+import { renderReportChunks, FORMATS, type Format } from '../../src/report/formats.js';
 import type { GateCounts, ScanReport } from '../../src/model/report.js';
 import { corpusDir, repoRoot } from '../helpers.js';
 import { makeReport, regate } from './fixture.js';
@@ -112,7 +112,7 @@ const check = (t: Test, r: Rendered, label: string) => {
 
 const renderAll = async (report: ScanReport): Promise<Rendered> => {
   const out = {} as Rendered;
-  for (const f of FORMATS) out[f] = await renderReport(f, report, { color: false });
+  for (const f of FORMATS) out[f] = [...(await renderReportChunks(f, report, { color: false }))].join('');
   return out;
 };
 
